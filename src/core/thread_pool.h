@@ -1,0 +1,49 @@
+// A fixed pool of worker threads with a blocking parallel_for. No OpenMP inside the library.
+// The calling thread takes part in the work, so a pool of n threads has n-1 workers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nt {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int n_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return n_threads_; }
+
+  // Calls fn(begin, end, thread_index) over [0, n) split into contiguous ranges, one per thread, and waits.
+  // Nested calls from inside fn run serially on the calling thread.
+  void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn);
+
+  // Like parallel_for but with ranges of `grain` items handed out dynamically (for uneven work).
+  void parallel_for_dynamic(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t, int)>& fn);
+
+ private:
+  void worker(int index);
+  void run_job(const std::function<void(int)>& job);
+
+  int n_threads_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_start_, cv_done_;
+  const std::function<void(int)>* job_ = nullptr;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+  bool busy_ = false;
+};
+
+// Number of hardware threads, at least 1.
+int hardware_threads();
+
+}  // namespace nt

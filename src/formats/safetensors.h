@@ -1,0 +1,58 @@
+// Safetensors checkpoints: one file, or shards listed by model.safetensors.index.json. Memory-mapped, zero-copy.
+//
+// File layout: u64 little-endian header length N | N bytes of JSON header | data. The header maps tensor names
+// to {"dtype", "shape", "data_offsets": [begin, end]} relative to the data section; "__metadata__" is optional.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/mapped_file.h"
+#include "core/status.h"
+#include "formats/tensor_view.h"
+
+namespace nt {
+
+// All tensors of a checkpoint, by name. Keeps the mapped files alive.
+class TensorStore {
+ public:
+  // Opens `dir`/model.safetensors.index.json if present, else `dir`/model.safetensors, else the single
+  // *.safetensors file in dir. `path` may also be a .safetensors file.
+  static Result<TensorStore> open(const std::string& path);
+  // Parses one file and adds its tensors (duplicate names across files are an error).
+  Status add_file(const std::string& file);
+
+  const TensorView* find(const std::string& name) const;
+  const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  const std::vector<std::string>& files() const { return files_; }
+
+ private:
+  std::vector<std::shared_ptr<MappedFile>> maps_;
+  std::vector<std::string> files_;
+  std::map<std::string, TensorView> tensors_;
+};
+
+// Parses the header of a mapped safetensors file into views (validated: offsets inside the file, sizes matching
+// dtype × shape, no overlaps). Exposed for tests and fuzzing.
+Result<std::vector<TensorView>> parse_safetensors(const uint8_t* data, size_t size, const std::string& what);
+
+}  // namespace nt
+
+namespace nt {
+
+// One tensor to write: name, dtype, PyTorch-order shape and its raw little-endian bytes.
+struct TensorToWrite {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  const void* data;
+  size_t nbytes;
+};
+
+// Writes a safetensors file (header padded to 8 bytes, tensors in the given order).
+Status write_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
+                         const std::map<std::string, std::string>& metadata = {});
+
+}  // namespace nt

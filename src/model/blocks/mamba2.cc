@@ -1,0 +1,45 @@
+// Mamba-2 mixer (spec §5): in_proj → split z | xBC | dt → causal conv + SiLU on xBC → selective scan
+// (+ D skip) → gated group RMSNorm with z → out_proj.
+#include <cstring>
+#include <vector>
+
+#include "model/blocks/blocks.h"
+#include "ops/linear.h"
+#include "ops/norm.h"
+#include "ops/ssm.h"
+
+namespace nt {
+
+void mamba2_forward(const ModelConfig& c, const MambaWeights& w, const float* u, int64_t T, float* conv_state,
+                    float* ssm_state, ScanMode mode, float* out, ThreadPool& pool) {
+  const int64_t d_in = c.d_inner(), d_conv = c.d_conv(), d_proj = c.d_in_proj();
+  std::vector<float> zxbcdt(static_cast<size_t>(T * d_proj));  // [T, d_proj]
+  linear(w.in_proj, u, T, zxbcdt.data(), pool);
+
+  std::vector<float> xbc(static_cast<size_t>(T * d_conv));  // [T, d_conv] after conv + SiLU
+  conv1d_silu(zxbcdt.data() + d_in, d_proj, T, d_conv, c.conv_kernel, w.conv_w.data(), w.conv_b.data(), conv_state,
+              xbc.data());
+
+  const SsmDims dims{c.mamba_num_heads, c.mamba_head_dim, c.ssm_state_size, c.n_groups};
+  SsmInputs in{};
+  in.xbc = xbc.data();
+  in.xbc_stride = d_conv;
+  in.dt = zxbcdt.data() + d_in + d_conv;
+  in.dt_stride = d_proj;
+  in.dt_bias = w.dt_bias.data();
+  in.A = w.A.data();
+  in.D = w.D.data();
+  in.dt_min = static_cast<float>(c.time_step_limit_lo);
+  in.dt_max = static_cast<float>(c.time_step_limit_hi);
+  std::vector<float> y(static_cast<size_t>(T * d_in));  // [T, d_in]
+  const bool chunked = mode == ScanMode::Chunked || (mode == ScanMode::Auto && T > 1);
+  if (chunked) ssm_chunked(dims, in, T, c.chunk_size, ssm_state, y.data(), pool);
+  else ssm_scan(dims, in, T, ssm_state, y.data(), pool);
+
+  // Gate with z (columns [0, d_in) of zxbcdt), group-normalize, scale; in place in y.
+  gated_group_rms_norm(y.data(), d_in, zxbcdt.data(), d_proj, w.norm.data(), T, d_in, c.n_groups,
+                       static_cast<float>(c.layer_norm_epsilon), y.data());
+  linear(w.out_proj, y.data(), T, out, pool);
+}
+
+}  // namespace nt

@@ -1,0 +1,50 @@
+// A loaded Nemotron hybrid language model: config + weights bound to a memory-mapped checkpoint, and the
+// forward pass over a sequence's state (spec §2): embedding → L × (RMSNorm → mixer → residual add) →
+// norm_f → lm_head. Activations are fp32; weights stay in their stored dtype.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "formats/safetensors.h"
+#include "model/blocks/blocks.h"
+#include "model/config.h"
+#include "model/state.h"
+#include "model/weights.h"
+
+namespace nt {
+
+enum class LogitsMode : uint8_t { All, Last, None };
+
+struct ForwardOptions {
+  LogitsMode logits = LogitsMode::Last;
+  ScanMode scan = ScanMode::Auto;
+};
+
+class HybridLM {
+ public:
+  // Loads config.json + safetensors from a Hugging Face model directory; validates everything up front.
+  static Result<std::unique_ptr<HybridLM>> load(const std::string& model_dir);
+  static Result<std::unique_ptr<HybridLM>> from_parts(ModelConfig config, TensorStore store);
+
+  const ModelConfig& config() const { return config_; }
+  const ModelWeights& weights() const { return weights_; }
+  const TensorStore& store() const { return store_; }
+  SequenceState new_state() const { return SequenceState::create(config_); }
+
+  // Processes T tokens after state.n_past tokens and advances the state.
+  // logits (if requested): [T, V] for LogitsMode::All, [1, V] for Last. Token ids are checked against V.
+  Status forward(const int32_t* tokens, int64_t T, SequenceState& state, const ForwardOptions& opts,
+                 std::vector<float>* logits, ThreadPool& pool) const;
+
+ private:
+  HybridLM() = default;
+  ModelConfig config_;
+  TensorStore store_;
+  ModelWeights weights_;
+};
+
+}  // namespace nt

@@ -1,0 +1,76 @@
+#include "ops/linear.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace nt {
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+  float acc[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
+  }
+  float s = 0;
+  for (; i < n; ++i) s += a[i] * b[i];
+  for (int j = 0; j < 16; ++j) s += acc[j];
+  return s;
+}
+
+void convert_rows(const TensorView& t, int64_t row, int64_t count, float* out) {
+  const int64_t cols = t.rank() == 1 ? t.dim(0) : t.numel() / t.dim(0);
+  const int64_t n = cols * count, start = row * cols;
+  switch (t.dtype) {
+    case DType::F32:
+      std::memcpy(out, t.data + 4 * start, static_cast<size_t>(n) * 4);
+      break;
+    case DType::BF16: {
+      const uint16_t* p = reinterpret_cast<const uint16_t*>(t.data) + start;
+      for (int64_t i = 0; i < n; ++i) {
+        uint32_t u = static_cast<uint32_t>(p[i]) << 16;
+        std::memcpy(out + i, &u, 4);
+      }
+      break;
+    }
+    case DType::F16: {
+      const uint16_t* p = reinterpret_cast<const uint16_t*>(t.data) + start;
+      for (int64_t i = 0; i < n; ++i) out[i] = f16_to_f32(p[i]);
+      break;
+    }
+    default:
+      NT_CHECK(false && "convert_rows: unsupported dtype");
+  }
+}
+
+void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool) {
+  const int64_t n_out = l.out(), n_in = l.in();
+  const bool f32 = l.w.dtype == DType::F32;
+  // Rows are handed out in blocks; each block of weight rows is converted once and used for all T tokens.
+  constexpr int64_t kRowBlock = 16;
+  const int64_t n_blocks = (n_out + kRowBlock - 1) / kRowBlock;
+  pool.parallel_for_dynamic(n_blocks, 4, [&](int64_t b0, int64_t b1, int) {
+    std::vector<float> buf(f32 ? 0 : static_cast<size_t>(kRowBlock * n_in));
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, n_out - r0);
+      const float* w;
+      if (f32) {
+        w = reinterpret_cast<const float*>(l.w.data) + r0 * n_in;
+      } else {
+        convert_rows(l.w, r0, nr, buf.data());
+        w = buf.data();
+      }
+      for (int64_t t = 0; t < T; ++t) {
+        const float* xt = x + t * n_in;
+        float* yt = y + t * n_out + r0;
+        for (int64_t r = 0; r < nr; ++r) yt[r] = dot_f32(w + r * n_in, xt, n_in);
+      }
+    }
+  });
+  if (!l.bias.empty()) {
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t r = 0; r < n_out; ++r) y[t * n_out + r] += l.bias[static_cast<size_t>(r)];
+  }
+}
+
+}  // namespace nt
