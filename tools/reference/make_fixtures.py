@@ -9,6 +9,7 @@ weights read back from disk) and golden.json (prompt, greedy continuation, self-
 Fully deterministic: the same generator gives byte-identical checkpoints.
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -161,10 +162,37 @@ def _pick_prompt(case, cfg, w):
     return best
 
 
+def _selection_gaps(cfg, biased, idx):
+    """(smallest gap between the k-th chosen and the best unchosen expert inside the kept groups,
+    smallest gap between the last kept and the best dropped group score; None with one group)."""
+    T, ng = biased.shape[0], cfg.n_group
+    grouped = biased.reshape(T, ng, -1)
+    gscore = grouped.topk(min(2, grouped.shape[-1]), dim=-1).values.sum(-1)       # [T, ng]
+    g_sorted = gscore.sort(-1, descending=True).values
+    group_gap = float((g_sorted[:, cfg.topk_group - 1] - g_sorted[:, cfg.topk_group]).min()) \
+        if cfg.topk_group < ng else None
+    kept = gscore.topk(cfg.topk_group, dim=-1).indices
+    mask = torch.zeros(T, ng, dtype=torch.bool)
+    mask[torch.arange(T)[:, None], kept] = True
+    eligible = biased.masked_fill(~mask[:, :, None].expand_as(grouped).reshape(T, -1), -np.inf)
+    rest = eligible.scatter(1, idx, -np.inf).max(-1).values
+    return float((biased.gather(1, idx).min(-1).values - rest).min()), group_gap
+
+
+def _format_json(obj, indent=0):
+    """json with one line per key and lists of numbers kept on one line (readable golden files)."""
+    pad = "  " * (indent + 1)
+    if isinstance(obj, dict):
+        items = [f"{pad}{json.dumps(k)}: {_format_json(v, indent + 1)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    if isinstance(obj, list) and any(isinstance(v, (dict, list)) for v in obj):
+        return "[\n" + ",\n".join(pad + _format_json(v, indent + 1) for v in obj) + "\n" + "  " * indent + "]"
+    return json.dumps(obj)
+
+
 def _router_stats(cfg, w, tokens):
     """Per E layer: how many token selections the correction bias / group limit change, and the
     smallest gap between the k-th and (k+1)-th selection score (robustness to fp32 routing)."""
-    import copy
     stats, trace_inputs = [], {}
     orig_moe = ref.moe
 
@@ -183,16 +211,14 @@ def _router_stats(cfg, w, tokens):
         flat = copy.copy(cfg)
         flat.n_group, flat.topk_group = 1, 1
         no_group, _ = ref.route(flat, gate, bias, u)
-        biased = torch.sigmoid(u @ gate.T) + bias
-        chosen = biased.gather(1, idx)
-        rest = biased.scatter(1, idx, -np.inf)
-        gaps = chosen.min(-1).values - rest.max(-1).values
+        gaps = _selection_gaps(cfg, torch.sigmoid(u @ gate.T) + bias, idx)
         same = lambda a, b: (a.sort(-1).values == b.sort(-1).values).all(-1)  # noqa: E731
         stats.append({
             "layer": int(p.split(".")[1]),
             "bias_changed_selections": int((~same(idx, no_bias)).sum()),
             "group_limit_changed_selections": int((~same(idx, no_group)).sum()),
-            "min_selection_gap": float(gaps.min()) if cfg.n_group == 1 else None,
+            "min_expert_gap": gaps[0],
+            "min_group_gap": gaps[1],
         })
     return stats
 
@@ -263,8 +289,7 @@ def write_case(case, out_root):
     golden, logits = golden_for(case, d)
     np.save(os.path.join(d, "logits.npy"), logits.to(torch.float32).numpy())
     with open(os.path.join(d, "golden.json"), "w") as f:
-        json.dump(golden, f, indent=2)
-        f.write("\n")
+        f.write(_format_json(golden) + "\n")
     return golden
 
 
