@@ -155,6 +155,22 @@ def check_autograd(fixtures):
     check(finite and nonzero == len(grads), f"float32 autograd: finite gradients on all {len(grads)} parameters")
 
 
+def check_conv_against_torch_conv1d():
+    """causal_conv == PyTorch Conv1d(groups=d_conv, padding=K-1) keeping the first T outputs (the
+    formulation of the HF torch path), including continuation from a conv state."""
+    g = torch.Generator().manual_seed(1)
+    T, d, K = 9, 5, 4
+    x = torch.randn(T, d, generator=g, dtype=torch.float64)
+    wt = torch.randn(d, 1, K, generator=g, dtype=torch.float64)
+    b = torch.randn(d, generator=g, dtype=torch.float64)
+    want = torch.nn.functional.silu(torch.nn.functional.conv1d(x.T[None], wt, b, padding=K - 1, groups=d)[0, :, :T].T)
+    got, state = ref.causal_conv(x, wt, b, torch.zeros(K - 1, d, dtype=torch.float64))
+    got2a, st = ref.causal_conv(x[:4], wt, b, torch.zeros(K - 1, d, dtype=torch.float64))
+    got2b, _ = ref.causal_conv(x[4:], wt, b, st)
+    check(_diff(got, want) < 1e-12 and torch.equal(state, x[-(K - 1):])
+          and _diff(torch.cat([got2a, got2b]), want) < 1e-12, "causal conv == torch conv1d (fresh and continued)")
+
+
 def check_check_logits(fixtures):
     """check_logits.py exits 0 within tolerance and 1 above it (bf16 weights move logits ~1e-2)."""
     import check_logits
@@ -178,6 +194,7 @@ def main(argv=None):
     check_expert_layouts(args.fixtures)
     check_autograd(args.fixtures)
     check_check_logits(args.fixtures)
+    check_conv_against_torch_conv1d()
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 
