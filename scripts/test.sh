@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh -DNEMOTRON_BUILD_TESTS=ON
 ctest --test-dir build --output-on-failure -j"$(nproc)"
