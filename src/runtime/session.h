@@ -1,0 +1,78 @@
+// One sequence being served: a model state plus the exact tokens it covers, and the generation loop over it
+// (sampling, streaming detokenization, stop strings, EOS, reasoning split, thinking budget, cancellation).
+// A session prefills only what it must: the longest reusable prefix comes from its own history or from a
+// StateCache snapshot, so the next chat turn costs only its new tokens.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "model/hybrid_lm.h"
+#include "runtime/state_cache.h"
+#include "sampling/reasoning.h"
+#include "sampling/sampler.h"
+#include "text/tokenizer.h"
+
+namespace nt {
+
+struct GenerateOptions {
+  SamplingParams sampling;                // sampling.max_tokens: generated-token limit (0 = up to the context)
+  std::vector<std::string> stop;          // stop strings (excluded from the output)
+  std::vector<int32_t> eos_ids;           // generation ends after sampling one of these (not emitted)
+  bool ignore_eos = false;
+  bool split_reasoning = false;           // route <think>…</think> text to `reasoning`
+  bool prompt_opened_think = false;       // the generation prompt ended inside <think>
+  ThinkingBudget budget;                  // max_reasoning_tokens -1 = unlimited
+  int64_t max_context = 0;                // prompt + generated limit (0 = none)
+  int64_t prefill_chunk = 256;            // prompts are prefilled in chunks of this many tokens
+};
+
+enum class FinishReason { Stop, Length, Cancelled };
+const char* finish_reason_name(FinishReason r);  // "stop", "length", "cancelled"
+
+struct StreamDelta {
+  std::string content;
+  std::string reasoning;
+};
+
+struct GenerateResult {
+  std::vector<int32_t> tokens;   // generated ids (sampled and forced), excluding a final EOS
+  std::string content, reasoning;
+  FinishReason finish = FinishReason::Stop;
+  int64_t prompt_tokens = 0, reused_tokens = 0;
+  double prefill_seconds = 0, decode_seconds = 0;
+};
+
+class Session {
+ public:
+  Session(const HybridLM& model, ThreadPool& pool) : model_(&model), pool_(&pool), state_(model.new_state()) {}
+
+  // Brings the state to exactly `prompt` and returns the logits of its last position ([V]).
+  // Reuses the current history or a cache snapshot when one is a prefix; stores a snapshot of the prompt's
+  // state in `cache` (if given). *reused receives the number of tokens not recomputed.
+  Status prefill(const std::vector<int32_t>& prompt, StateCache* cache, int64_t chunk, std::vector<float>* logits,
+                 int64_t* reused);
+
+  // Generates a continuation of `prompt`. `on_delta` receives text as it becomes final; returning false cancels.
+  Result<GenerateResult> generate(const std::vector<int32_t>& prompt, const text::Tokenizer& tokenizer,
+                                  const GenerateOptions& options, StateCache* cache,
+                                  const std::function<bool(const StreamDelta&)>& on_delta);
+
+  const std::vector<int32_t>& history() const { return history_; }
+  const SequenceState& state() const { return state_; }
+  void reset();
+
+ private:
+  Status feed(const int32_t* tokens, int64_t n, std::vector<float>* logits);
+
+  const HybridLM* model_;
+  ThreadPool* pool_;
+  SequenceState state_;
+  std::vector<int32_t> history_;  // exactly the tokens state_ has consumed
+};
+
+}  // namespace nt
