@@ -58,6 +58,7 @@ def test_rows(rng, n_per_row):
 def load(ggml_dir):
     base = C.CDLL(os.path.join(ggml_dir, "libggml-base.so"), mode=C.RTLD_GLOBAL)
     cpu = C.CDLL(os.path.join(ggml_dir, "libggml-cpu-x64.so"))
+    cpu.ggml_cpu_init()  # fills the fp16 -> fp32 table the CPU dot products read
     return base, cpu
 
 
