@@ -260,6 +260,10 @@ Status GgufParser::locate_tensor_data(GgufFile& f) {
       return Status::error(cat("tensor '", t.name, "' offset ", t.offset, " is not a multiple of the alignment ",
                                f.alignment_));
     }
+    if (t.nbytes == 0) {  // no bytes to locate (e.g. a dimension of 0); point at a valid address
+      t.data = f.data_;
+      continue;
+    }
     if (f.data_offset_ > f.size_ || t.offset > data_bytes || t.nbytes > data_bytes - t.offset) {
       return Status::error(cat("tensor '", t.name, "' data [", t.offset, ", +", t.nbytes, ") at data section offset ",
                                f.data_offset_, " extends beyond the end of the file (", f.size_, " bytes)"));

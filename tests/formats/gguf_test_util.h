@@ -17,8 +17,9 @@ namespace nt::gguf_test {
 struct Bytes {
   std::vector<uint8_t> b;
   Bytes& raw(const void* p, size_t n) {
-    const auto* c = static_cast<const uint8_t*>(p);
-    b.insert(b.end(), c, c + n);
+    const size_t old = b.size();
+    b.resize(old + n);
+    if (n > 0) std::memcpy(b.data() + old, p, n);
     return *this;
   }
   Bytes& u8(uint8_t v) { return raw(&v, 1); }
@@ -45,7 +46,7 @@ struct Bytes {
     return *this;
   }
   Bytes& zeros(size_t n) {
-    b.insert(b.end(), n, 0);
+    b.resize(b.size() + n, 0);
     return *this;
   }
 };
