@@ -191,7 +191,10 @@ INSTANTIATE_TEST_SUITE_P(Types, QuantErrorBound,
                                            Bound{GgmlType::Q5_1, 0.034, 0.045}, Bound{GgmlType::Q4_K, 0.35, 0.10},
                                            Bound{GgmlType::Q5_K, 0.18, 0.05}, Bound{GgmlType::Q6_K, 0.09, 0.025},
                                            Bound{GgmlType::F16, 0.0005, 0.0004},
-                                           Bound{GgmlType::BF16, 0.004, 0.003}));
+                                           Bound{GgmlType::BF16, 0.004, 0.003}),
+                         [](const ::testing::TestParamInfo<Bound>& info) {
+                           return std::string(ggml_type_name(info.param.type));
+                         });
 
 TEST(QuantErrorBound, AllZeroAndConstantBlocksAreExact) {
   for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q4_K,

@@ -10,6 +10,10 @@ Outputs (into --out):
   quant/dot_<w>.bin    magic 'NTQD', u32 n_rows, u32 n_per_row, f32 w[..], f32 act[..], f32 ggml_dot[n_rows]
   gguf/ggml_written.gguf  a GGUF file written by ggml's gguf API (every scalar and array type, 3 tensors)
 
+The ggml build used for the committed vectors is the one in @node-llama-cpp/linux-x64 3.22.1
+(ggml as of llama.cpp's "v0.5.0" packaging): `npm pack @node-llama-cpp/linux-x64@3.22.1`, unpack,
+and pass package/bins/linux-x64 as --ggml-dir. Re-running with the same seed reproduces the files.
+
 Usage: ggml_golden.py --ggml-dir <dir with libggml-base.so, libggml-cpu-x64.so> --out <dir> [--seed N]
 """
 import argparse
