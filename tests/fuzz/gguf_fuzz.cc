@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Dequantize the first row of small tensors (the data pointer is only 32-byte aligned relative
     // to the buffer start, which is what the checked entry point verifies).
     const int64_t n = t.ne.empty() ? 1 : t.ne[0];
-    if (n > 0 && n <= 4096) {
+    if (t.n_elements > 0 && n > 0 && n <= 4096) {  // a row exists only when no dimension is 0
       row.resize(static_cast<size_t>(n));
       (void)nt::dequantize_row(t.type, t.data, row.data(), n);
     }
