@@ -133,7 +133,9 @@ TEST(GgufRoundTrip, EveryMetadataTypeAndSeveralTensors) {
     EXPECT_EQ((*t)->shape, std::vector<int64_t>(specs[i].ne.rbegin(), specs[i].ne.rend()));
     EXPECT_EQ((*t)->offset % 32, 0u);
     const auto want = pattern((*t)->nbytes, static_cast<int>(i));
-    EXPECT_EQ(std::memcmp((*t)->data, want.data(), want.size()), 0) << specs[i].name;
+    if (!want.empty()) {
+      EXPECT_EQ(std::memcmp((*t)->data, want.data(), want.size()), 0) << specs[i].name;
+    }
   }
   EXPECT_EQ(f->tensor("blk.0.ssm_in.weight").value()->nbytes, 3u * 2 * 34);
   EXPECT_EQ(f->tensor("blk.1.ffn_up_exps.weight").value()->shape, (std::vector<int64_t>{3, 2, 256}));
