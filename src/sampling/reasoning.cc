@@ -76,7 +76,8 @@ ReasoningDelta ReasoningSplitter::push(std::string_view piece) {
     size_t open = rest.find(kThinkOpen);
     if (close != std::string_view::npos && close <= open) {
       emit_reasoning(rest.substr(0, close), &out);
-      reasoning_ws_.clear();  // trailing whitespace of the reasoning is trimmed
+      reasoning_ws_.clear();     // trailing whitespace of the reasoning is trimmed
+      content_started_ = false;  // and the whitespace that follows </think>
       rest.remove_prefix(close + kThinkClose.size());
       phase_ = Phase::kContent;
       continue;

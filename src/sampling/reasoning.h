@@ -18,7 +18,7 @@
 //  - a `<think>` tag inside the reasoning (the model repeating the opening tag) is dropped.
 //  - after `</think>` tags are no longer interpreted: a later `<think>` or `</think>` is content text.
 //  - whitespace at the boundaries is trimmed as the chat templates do when they re-render history: reasoning loses
-//    its leading and trailing whitespace, content its leading whitespace (the "\n\n" after `</think>`).
+//    its leading and trailing whitespace, content its leading whitespace and the whitespace right after `</think>`.
 // Streaming and one-shot splitting give identical results for every chunking of the same text.
 #pragma once
 

@@ -79,19 +79,21 @@ Result<Sampler> Sampler::create(const SamplingParams& params) {
   return Sampler(params);
 }
 
-Status Sampler::apply_penalties(std::span<float> logits, std::span<const int32_t> history) {
-  const SamplingParams& p = params_;
+Status apply_penalties(const SamplingParams& p, std::span<float> logits, std::span<const int32_t> history,
+                       std::vector<int32_t>* scratch) {
   bool any = p.repetition_penalty != 1.0f || p.frequency_penalty != 0.0f || p.presence_penalty != 0.0f;
   if (!any || p.penalty_last_n == 0 || history.empty()) return Status::ok();
   size_t n = p.penalty_last_n < 0 ? history.size() : std::min(history.size(), size_t(p.penalty_last_n));
-  auto window = history.subspan(history.size() - n);
-  window_.assign(window.begin(), window.end());
-  std::sort(window_.begin(), window_.end());
+  auto recent = history.subspan(history.size() - n);
+  // Sorting a copy of the window gives each distinct id with its count without a hash map.
+  std::vector<int32_t>& window = *scratch;
+  window.assign(recent.begin(), recent.end());
+  std::sort(window.begin(), window.end());
   const int64_t vocab = static_cast<int64_t>(logits.size());
-  for (size_t i = 0; i < window_.size();) {
+  for (size_t i = 0; i < window.size();) {
     size_t j = i;
-    while (j < window_.size() && window_[j] == window_[i]) ++j;
-    const int32_t id = window_[i];
+    while (j < window.size() && window[j] == window[i]) ++j;
+    const int32_t id = window[i];
     const size_t count = j - i;
     i = j;
     if (id < 0 || id >= vocab) {
@@ -193,7 +195,7 @@ Result<int32_t> Sampler::sample(std::span<const float> logits, std::span<const i
   }
   if (!any_finite) return Status::error("sampling: every logit is -inf (all tokens masked)");
   work_.assign(logits.begin(), logits.end());
-  NT_RETURN_IF_ERROR(apply_penalties(work_, history));
+  NT_RETURN_IF_ERROR(apply_penalties(params_, work_, history, &window_));
   if (params_.temperature == 0.0f) return argmax_lowest_id(work_);
   select_candidates(work_);
   if (candidates_.empty()) return argmax_lowest_id(work_);  // every finite logit was penalized to -inf

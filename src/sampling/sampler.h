@@ -67,11 +67,12 @@ class Sampler {
   Result<int32_t> sample(std::span<const float> logits, std::span<const int32_t> history);
 
   const SamplingParams& params() const { return params_; }
+  // The candidate ids of the last non-greedy sample, in the order the draw walked them (for tests and debugging).
+  std::span<const int32_t> last_candidates() const { return candidates_; }
 
  private:
   explicit Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}
 
-  Status apply_penalties(std::span<float> logits, std::span<const int32_t> history);
   // Fills candidates_ with the surviving ids (in the documented order) and weights_ with exp(l - l_max).
   void select_candidates(std::span<const float> logits);
 
@@ -83,6 +84,12 @@ class Sampler {
   std::vector<double> weights_;     // [n_candidates]
   std::vector<int32_t> window_;     // [window] sorted copy of the penalty window
 };
+
+// Step 1 alone: applies the repetition / frequency / presence penalties of `params` in place.
+// logits: [V]; history: token ids, of which the last `penalty_last_n` form the window; `scratch` is reused memory.
+// Fails if a window id is outside [0, V).
+Status apply_penalties(const SamplingParams& params, std::span<float> logits, std::span<const int32_t> history,
+                       std::vector<int32_t>* scratch);
 
 // Argmax with ties to the lowest id; -1 for an empty span. Exposed for tests and for greedy decoding paths.
 int32_t argmax_lowest_id(std::span<const float> logits);
