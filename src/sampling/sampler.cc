@@ -17,6 +17,9 @@ uint64_t splitmix64(uint64_t* x) {
   return z ^ (z >> 31);
 }
 
+// Up to this k, top-k uses a single heap pass instead of nth_element over all candidate indices.
+constexpr int32_t kHeapTopK = 256;
+
 uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 Status check_range(const char* name, float v, float lo, float hi, bool lo_open) {
@@ -67,9 +70,14 @@ double Rng::next_uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.
 
 int32_t argmax_lowest_id(std::span<const float> logits) {
   if (logits.empty()) return -1;
+  // The best value stays in a register: comparing against logits[best] would chain every iteration on a load.
   int32_t best = 0;
+  float best_value = logits[0];
   for (size_t i = 1; i < logits.size(); ++i) {
-    if (logits[i] > logits[best]) best = static_cast<int32_t>(i);  // strict: ties keep the lower id
+    if (logits[i] > best_value) {  // strict: ties keep the lower id
+      best_value = logits[i];
+      best = static_cast<int32_t>(i);
+    }
   }
   return best;
 }
@@ -107,17 +115,34 @@ Status apply_penalties(const SamplingParams& p, std::span<float> logits, std::sp
   return Status::ok();
 }
 
+void Sampler::gather_candidates(std::span<const float> logits, int32_t heap_k) {
+  const int32_t vocab = static_cast<int32_t>(logits.size());
+  auto before = [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+  candidates_.clear();
+  for (int32_t i = 0; i < vocab; ++i) {
+    if (logits[i] == -std::numeric_limits<float>::infinity()) continue;
+    if (heap_k == 0 || static_cast<int32_t>(candidates_.size()) < heap_k) {
+      candidates_.push_back(i);
+      if (heap_k) std::push_heap(candidates_.begin(), candidates_.end(), before);
+    } else if (before(i, candidates_.front())) {
+      // Small k: a heap of the k best whose front is the worst kept; most tokens are rejected by one comparison,
+      // which beats nth_element over 131072 indirect indices.
+      std::pop_heap(candidates_.begin(), candidates_.end(), before);
+      candidates_.back() = i;
+      std::push_heap(candidates_.begin(), candidates_.end(), before);
+    }
+  }
+}
+
 void Sampler::select_candidates(std::span<const float> logits) {
   const SamplingParams& p = params_;
   const int32_t vocab = static_cast<int32_t>(logits.size());
-  candidates_.clear();
-  for (int32_t i = 0; i < vocab; ++i) {
-    if (logits[i] != -std::numeric_limits<float>::infinity()) candidates_.push_back(i);
-  }
-  const int64_t n = static_cast<int64_t>(candidates_.size());
   // Descending logit, ties by ascending id: a strict total order, so the result does not depend on the algorithm.
   auto before = [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); };
+  int64_t n = 0;
+  for (int32_t i = 0; i < vocab; ++i) n += logits[i] != -std::numeric_limits<float>::infinity();
   const bool use_top_k = p.top_k > 0 && p.top_k < n;
+  gather_candidates(logits, use_top_k && p.top_k <= kHeapTopK ? p.top_k : 0);
   const bool use_top_p = p.top_p < 1.0f;
   const double inv_t = 1.0 / static_cast<double>(p.temperature);
   float max_logit = -std::numeric_limits<float>::infinity();
@@ -141,7 +166,9 @@ void Sampler::select_candidates(std::span<const float> logits) {
 
   int64_t keep = n;
   if (use_top_k) {
-    std::nth_element(candidates_.begin(), candidates_.begin() + p.top_k - 1, candidates_.end(), before);
+    if (p.top_k > kHeapTopK) {
+      std::nth_element(candidates_.begin(), candidates_.begin() + p.top_k - 1, candidates_.end(), before);
+    }
     keep = p.top_k;
     candidates_.resize(keep);
     std::sort(candidates_.begin(), candidates_.end(), before);
@@ -185,20 +212,34 @@ Result<int32_t> Sampler::sample(std::span<const float> logits, std::span<const i
   if (logits.size() > size_t(std::numeric_limits<int32_t>::max())) {
     return Status::error(cat("sampling: vocabulary of ", logits.size(), " entries does not fit int32 token ids"));
   }
-  bool any_finite = false;
-  for (size_t i = 0; i < logits.size(); ++i) {
-    float l = logits[i];
-    if (std::isnan(l) || l == std::numeric_limits<float>::infinity()) {
-      return Status::error(cat("sampling: logit ", i, " is ", l, "; expected a finite value or -inf (masked)"));
+  // Branch-free scan (vectorizes); the offending index is looked up only on failure.
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  bool bad = false, any_finite = false;
+  for (float l : logits) {
+    bad |= (l != l) | (l == kInf);
+    any_finite |= l != -kInf;
+  }
+  if (bad) {
+    for (size_t i = 0; i < logits.size(); ++i) {
+      float l = logits[i];
+      if (std::isnan(l) || l == kInf) {
+        return Status::error(cat("sampling: logit ", i, " is ", l, "; expected a finite value or -inf (masked)"));
+      }
     }
-    any_finite |= l != -std::numeric_limits<float>::infinity();
   }
   if (!any_finite) return Status::error("sampling: every logit is -inf (all tokens masked)");
-  work_.assign(logits.begin(), logits.end());
-  NT_RETURN_IF_ERROR(apply_penalties(params_, work_, history, &window_));
-  if (params_.temperature == 0.0f) return argmax_lowest_id(work_);
-  select_candidates(work_);
-  if (candidates_.empty()) return argmax_lowest_id(work_);  // every finite logit was penalized to -inf
+  const SamplingParams& p = params_;
+  const bool penalize = (p.repetition_penalty != 1.0f || p.frequency_penalty != 0.0f || p.presence_penalty != 0.0f) &&
+                        p.penalty_last_n != 0 && !history.empty();
+  std::span<const float> scores = logits;
+  if (penalize) {
+    work_.assign(logits.begin(), logits.end());
+    NT_RETURN_IF_ERROR(apply_penalties(params_, work_, history, &window_));
+    scores = work_;
+  }
+  if (p.temperature == 0.0f) return argmax_lowest_id(scores);
+  select_candidates(scores);
+  if (candidates_.empty()) return argmax_lowest_id(scores);  // every finite logit was penalized to -inf
   double total = 0;
   for (double w : weights_) total += w;
   const double target = rng_.next_uniform() * total;

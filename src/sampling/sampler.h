@@ -73,13 +73,15 @@ class Sampler {
  private:
   explicit Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}
 
+  // Fills candidates_ with every id whose logit is not -inf, or with the best heap_k of them when heap_k > 0.
+  void gather_candidates(std::span<const float> logits, int32_t heap_k);
   // Fills candidates_ with the surviving ids (in the documented order) and weights_ with exp(l - l_max).
   void select_candidates(std::span<const float> logits);
 
   SamplingParams params_;
   Rng rng_;
   // Scratch buffers reused across calls so a decode step does not allocate.
-  std::vector<float> work_;         // [V] penalized, temperature-scaled logits
+  std::vector<float> work_;         // [V] penalized logits (only when a penalty applies)
   std::vector<int32_t> candidates_; // [n_candidates]
   std::vector<double> weights_;     // [n_candidates]
   std::vector<int32_t> window_;     // [window] sorted copy of the penalty window
