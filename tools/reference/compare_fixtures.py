@@ -5,7 +5,8 @@
 
 config.json, *.safetensors and the shard index must be byte-identical; logits.npy within 1e-6;
 golden.json: integer fields identical, measured float figures within 1e-6 (they are float64
-round-off measurements that may differ in the last bits between BLAS builds).
+round-off measurements that may differ in the last bits between BLAS builds). Fields measured in float32
+(`float32_*`) depend on the float32 kernels torch picks at run time and are compared within 1e-4.
 """
 import json
 import os
@@ -28,7 +29,8 @@ def _compare_json(a, b, path, errors):
         for i, (x, y) in enumerate(zip(a, b)):
             _compare_json(x, y, f"{path}[{i}]", errors)
     elif isinstance(a, float) or isinstance(b, float):
-        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or abs(a - b) > 1e-6:
+        tol = 1e-4 if path.split(".")[-1].startswith("float32_") else 1e-6
+        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or abs(a - b) > tol:
             errors.append(f"{path}: {a!r} vs {b!r}")
     elif a != b:
         errors.append(f"{path}: {a!r} vs {b!r}")
