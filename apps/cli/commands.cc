@@ -4,10 +4,12 @@
 namespace nt::cli {
 
 int cmd_version(int argc, char** argv);
+int cmd_render(int argc, char** argv);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"version", "print the version", cmd_version},
+      {"render", "render a chat template for a request (--template FILE | --model DIR)", cmd_render},
   };
   return kCommands;
 }
