@@ -407,8 +407,6 @@ MaybeValue extension_filter(Interpreter& interp, const Value& v, const std::stri
     if (chars.empty()) return Value::undefined();
     return name == "first" ? chars.front() : chars.back();
   }
-  if (name == "string" && v.is(Kind::Null)) return Value::string("None");
-  if (name == "string" && v.is(Kind::Undefined)) return Value::string("");
   if (name == "unique" && v.is(Kind::List)) return unique(*v.list);
   if (name == "trim" && v.is(Kind::String) && !args.positional.empty() && args.positional[0].is(Kind::String)) {
     const std::string& chars = args.positional[0].str;
