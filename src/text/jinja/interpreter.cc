@@ -158,11 +158,14 @@ Result<Flow> Interpreter::exec_for(const Node& node, const EnvPtr& env, std::str
     if (++loop_iterations_ > options_.max_loop_iterations) {
       return at_line(node.line, Status::error(cat("loop iterations exceed the limit of ", options_.max_loop_iterations)));
     }
-    auto item_scope = std::make_shared<Env>(scope);
-    NT_RETURN_IF_ERROR(assign_target(*node.a, item, item_scope));
     if (filter) {
+      auto item_scope = std::make_shared<Env>(scope);
+      NT_RETURN_IF_ERROR(assign_target(*node.a, item, item_scope));
       NT_ASSIGN_OR_RETURN(Value keep, eval(*filter, item_scope));
       if (!truthy(keep)) continue;
+    } else if (node.a->kind == NodeKind::kTuple) {
+      // The reference checks every item's unpacking before the first iteration runs.
+      NT_RETURN_IF_ERROR(assign_target(*node.a, item, std::make_shared<Env>(scope)));
     }
     items.push_back(std::move(item));
   }
