@@ -196,7 +196,7 @@ Result<Value> default_filter(const Value& v, const CallArgs& args) {
   return v;
 }
 
-Result<Value> select_attr(Interpreter& interp, const Value& v, const CallArgs& args, bool select) {
+Result<Value> select_attr(const Value& v, const CallArgs& args, bool select) {
   for (const Value& item : *v.list) {
     if (!item.is(Kind::Dict) && !item.is(Kind::Namespace)) {
       return Status::error(cat(select ? "selectattr" : "rejectattr", " can only be applied to a list of dicts"));
@@ -219,7 +219,6 @@ Result<Value> select_attr(Interpreter& interp, const Value& v, const CallArgs& a
     }
     if (result == select) out.push_back(item);
   }
-  (void)interp;
   return Value::make_list(std::move(out));
 }
 
@@ -260,7 +259,7 @@ MaybeValue call_filter(Interpreter& interp, const Value& v, const std::string& n
       }
       return sort_list(*v.list, reverse.boolean, cs.boolean, attribute);
     }
-    if (name == "selectattr" || name == "rejectattr") return select_attr(interp, v, args, name == "selectattr");
+    if (name == "selectattr" || name == "rejectattr") return select_attr(v, args, name == "selectattr");
     if (name == "map" && args.keyword("attribute")) {
       const Value& attr = *args.keyword("attribute");
       if (!attr.is(Kind::String)) return Status::error("map: attribute must be a string");

@@ -32,7 +32,10 @@ Result<std::string> Template::render(const nlohmann::ordered_json& context, cons
 }
 
 Result<std::string> Template::render(const Json& context, const RenderOptions& options) const {
-  return render(nlohmann::ordered_json::parse(context.dump()), options);
+  // Through text, so that no exception can escape: invalid UTF-8 is replaced rather than thrown on.
+  std::string text = context.dump(-1, ' ', false, Json::error_handler_t::replace);
+  NT_ASSIGN_OR_RETURN(auto ordered, parse_ordered_json(text, "template variables"));
+  return render(ordered, options);
 }
 
 Result<nlohmann::ordered_json> parse_ordered_json(std::string_view text, std::string_view what, size_t max_depth) {
