@@ -21,13 +21,13 @@ Status Args::parse(int argc, char** argv) {
       }
       if (std::find(switches_.begin(), switches_.end(), a) != switches_.end()) {
         if (inline_value) return Status::error(cat("option ", a, " takes no value"));
-        values_[a] = "1";
+        values_[a].push_back("1");
       } else if (std::find(value_flags_.begin(), value_flags_.end(), a) != value_flags_.end()) {
         if (!inline_value) {
           if (i + 1 >= argc) return Status::error(cat("option ", a, " expects a value"));
           value = argv[++i];
         }
-        values_[a] = value;
+        values_[a].push_back(value);
       } else {
         return Status::error(cat("unknown option '", a, "'"));
       }
@@ -41,16 +41,21 @@ Status Args::parse(int argc, char** argv) {
 std::string Args::get(std::initializer_list<const char*> names, const std::string& def) const {
   for (const char* n : names) {
     auto it = values_.find(n);
-    if (it != values_.end()) return it->second;
+    if (it != values_.end()) return it->second.back();
   }
   return def;
+}
+
+std::vector<std::string> Args::get_all(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 Result<long long> Args::get_int(std::initializer_list<const char*> names, long long def) const {
   for (const char* n : names) {
     auto it = values_.find(n);
     if (it == values_.end()) continue;
-    const std::string& s = it->second;
+    const std::string& s = it->second.back();
     char* end = nullptr;
     errno = 0;
     long long v = std::strtoll(s.c_str(), &end, 10);
@@ -66,7 +71,7 @@ Result<double> Args::get_double(std::initializer_list<const char*> names, double
   for (const char* n : names) {
     auto it = values_.find(n);
     if (it == values_.end()) continue;
-    const std::string& s = it->second;
+    const std::string& s = it->second.back();
     char* end = nullptr;
     double v = std::strtod(s.c_str(), &end);
     if (s.empty() || *end != '\0') return Status::error(cat("option ", n, " expects a number, found '", s, "'"));

@@ -33,11 +33,13 @@ class Args {
   std::string get(std::initializer_list<const char*> names, const std::string& def = "") const;
   Result<long long> get_int(std::initializer_list<const char*> names, long long def) const;
   Result<double> get_double(std::initializer_list<const char*> names, double def) const;
+  // Every value given for a repeatable flag, in order.
+  std::vector<std::string> get_all(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::vector<std::string> value_flags_, switches_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
 };
 
