@@ -4,10 +4,14 @@
 namespace nt::cli {
 
 int cmd_version(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
+int cmd_detokenize(int argc, char** argv);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"version", "print the version", cmd_version},
+      {"tokenize", "text -> token ids (JSON array; --jsonl: one array per line)", cmd_tokenize},
+      {"detokenize", "token ids -> text", cmd_detokenize},
   };
   return kCommands;
 }
