@@ -17,6 +17,13 @@ constexpr size_t kMaxCacheEntries = 1 << 16;
 
 uint64_t pair_key(uint32_t left, uint32_t right) { return (uint64_t{left} + 1) << 32 | (uint64_t{right} + 1); }
 
+uint32_t hash_text(std::string_view s) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, then a final mix
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  h ^= h >> 29;
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
 uint64_t mix(uint64_t k) {
   k ^= k >> 33;
   k *= 0xff51afd7ed558ccdULL;
@@ -30,26 +37,54 @@ BpeModel::BpeModel(BpeModel&& o) noexcept { *this = std::move(o); }
 
 BpeModel& BpeModel::operator=(BpeModel&& o) noexcept {
   options_ = std::move(o.options_);
-  symbol_index_ = std::move(o.symbol_index_);
+  arena_ = std::move(o.arena_);
   symbols_ = std::move(o.symbols_);
-  id_to_token_ = std::move(o.id_to_token_);
+  symbol_slots_ = std::move(o.symbol_slots_);
+  id_to_symbol_ = std::move(o.id_to_symbol_);
   merge_table_ = std::move(o.merge_table_);
   char_symbol_ = std::move(o.char_symbol_);
   cache_ = std::move(o.cache_);
   return *this;
 }
 
-uint32_t BpeModel::find_symbol(std::string_view s) const {
-  auto it = symbol_index_.find(s);
-  return it == symbol_index_.end() ? kNone : it->second;
+uint32_t BpeModel::find_symbol(std::string_view s) const { return find_symbol(s, hash_text(s)); }
+
+uint32_t BpeModel::find_symbol(std::string_view s, uint32_t hash) const {
+  if (symbol_slots_.empty()) return kNone;
+  const size_t mask = symbol_slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    uint32_t idx = symbol_slots_[i];
+    if (idx == kNone) return kNone;
+    const Symbol& sym = symbols_[idx];
+    if (sym.hash == hash && sym.length == s.size() && std::string_view(arena_).substr(sym.offset, sym.length) == s) {
+      return idx;
+    }
+  }
+}
+
+void BpeModel::grow_symbol_table() {
+  size_t size = symbol_slots_.empty() ? 1024 : symbol_slots_.size() * 2;
+  symbol_slots_.assign(size, kNone);
+  const size_t mask = size - 1;
+  for (uint32_t idx = 0; idx < symbols_.size(); ++idx) {
+    size_t i = symbols_[idx].hash & mask;
+    while (symbol_slots_[i] != kNone) i = (i + 1) & mask;
+    symbol_slots_[i] = idx;
+  }
 }
 
 uint32_t BpeModel::intern(std::string_view s) {
-  auto it = symbol_index_.find(s);
-  if (it != symbol_index_.end()) return it->second;
-  uint32_t idx = static_cast<uint32_t>(symbols_.size());
-  symbols_.push_back({std::string(s), -1});
-  symbol_index_.emplace(std::string(s), idx);
+  const uint32_t hash = hash_text(s);
+  uint32_t found = find_symbol(s, hash);
+  if (found != kNone) return found;
+  if ((symbols_.size() + 1) * 2 > symbol_slots_.size()) grow_symbol_table();
+  const uint32_t idx = static_cast<uint32_t>(symbols_.size());
+  symbols_.push_back({static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(s.size()), hash, -1});
+  arena_.append(s);
+  const size_t mask = symbol_slots_.size() - 1;
+  size_t i = hash & mask;
+  while (symbol_slots_[i] != kNone) i = (i + 1) & mask;
+  symbol_slots_[i] = idx;
   return idx;
 }
 
@@ -80,23 +115,27 @@ Result<BpeModel> BpeModel::build(const std::vector<std::pair<std::string, int64_
                                  const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options) {
   BpeModel m;
   m.options_ = std::move(options);
-  m.symbol_index_.reserve(vocab.size() + merges.size() / 4);
-  m.symbols_.reserve(vocab.size());
+  m.symbols_.reserve(vocab.size() + vocab.size() / 4);
+  size_t table = 1024;
+  while (table < (vocab.size() + vocab.size() / 4) * 2) table <<= 1;
+  m.symbol_slots_.assign(table / 2, kNone);  // grow_symbol_table doubles it on first use
+  m.grow_symbol_table();
+  m.arena_.reserve(vocab.size() * 8);
   int64_t max_id = -1;
   for (const auto& [tok, id] : vocab) {
     if (id < 0 || id > INT32_MAX - 1) return Status::error(cat("vocab: token id ", id, " out of range"));
     max_id = std::max(max_id, id);
   }
   if (max_id > int64_t{64} << 20) return Status::error(cat("vocab: token id ", max_id, " is implausibly large"));
-  m.id_to_token_.resize(static_cast<size_t>(max_id + 1));
+  m.id_to_symbol_.assign(static_cast<size_t>(max_id + 1), kNone);
   for (const auto& [tok, id] : vocab) {
     uint32_t s = m.intern(tok);
     m.symbols_[s].token_id = static_cast<int32_t>(id);  // a repeated token keeps its last id
-    m.id_to_token_[id] = tok;
+    m.id_to_symbol_[id] = s;
   }
-  size_t table = 16;
-  while (table < merges.size() * 2) table <<= 1;
-  m.merge_table_.assign(table, MergeSlot{});
+  size_t merge_slots = 16;
+  while (merge_slots < merges.size() * 2) merge_slots <<= 1;
+  m.merge_table_.assign(merge_slots, MergeSlot{});
   std::string joined;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const auto& [a, b] = merges[rank];
@@ -117,8 +156,8 @@ void BpeModel::add_token(std::string_view content, int32_t id) {
   uint32_t s = intern(content);
   symbols_[s].token_id = id;
   if (id >= 0) {
-    if (static_cast<size_t>(id) >= id_to_token_.size()) id_to_token_.resize(static_cast<size_t>(id) + 1);
-    id_to_token_[id] = std::string(content);
+    if (static_cast<size_t>(id) >= id_to_symbol_.size()) id_to_symbol_.resize(static_cast<size_t>(id) + 1, kNone);
+    id_to_symbol_[id] = s;
   }
   if (content.size() <= 4) {  // a single code point may have become a symbol
     size_t pos = 0;
@@ -134,9 +173,9 @@ int32_t BpeModel::token_to_id(std::string_view token) const {
   return s == kNone ? -1 : symbols_[s].token_id;
 }
 
-const std::string* BpeModel::id_to_token(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= id_to_token_.size()) return nullptr;
-  return &id_to_token_[id];
+std::optional<std::string_view> BpeModel::id_to_token(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= id_to_symbol_.size() || id_to_symbol_[id] == kNone) return std::nullopt;
+  return text(id_to_symbol_[id]);
 }
 
 // Merges adjacent symbols, lowest rank first and leftmost on ties. syms[i] == kNone marks a code point
@@ -234,9 +273,9 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<int32_t>* ids) c
   }
   // Split into code points and look each up as a symbol.
   std::vector<uint32_t> sym;
-  std::vector<std::string_view> text;
+  std::vector<std::string_view> chars;
   sym.reserve(piece.size());
-  text.reserve(piece.size());
+  chars.reserve(piece.size());
   std::string last_with_suffix;
   size_t pos = 0;
   while (pos < piece.size()) {
@@ -250,13 +289,13 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<int32_t>* ids) c
     } else {
       sym.push_back(c < kCharTable ? char_symbol_[c] : find_symbol(ch));
     }
-    text.push_back(ch);
+    chars.push_back(ch);
   }
-  merge_word(&sym, &text);
+  merge_word(&sym, &chars);
   std::vector<int32_t> out;
   for (size_t i = 0; i < sym.size(); ++i) {
-    if (sym[i] == kNone) emit_token(text[i], token_to_id(text[i]), &out);
-    else emit_token(symbols_[sym[i]].text, symbols_[sym[i]].token_id, &out);
+    if (sym[i] == kNone) emit_token(chars[i], token_to_id(chars[i]), &out);
+    else emit_token(text(sym[i]), symbols_[sym[i]].token_id, &out);
   }
   if (cacheable) {
     std::lock_guard<std::mutex> lock(cache_mutex_);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,14 +52,15 @@ class BpeModel {
 
   // -1 if absent.
   int32_t token_to_id(std::string_view token) const;
-  // nullptr if the id has no token.
-  const std::string* id_to_token(int32_t id) const;
-  size_t id_count() const { return id_to_token_.size(); }
+  // nullopt if the id has no token.
+  std::optional<std::string_view> id_to_token(int32_t id) const;
+  size_t id_count() const { return id_to_symbol_.size(); }
   int32_t unk_id() const { return token_to_id(options_.unk_token); }
 
  private:
+  // Symbols are the strings of the vocabulary and of the merges; their text lives in arena_.
   struct Symbol {
-    std::string text;
+    uint32_t offset, length, hash;
     int32_t token_id = -1;  // -1: appears in merges only, not a token
   };
   struct MergeSlot {
@@ -66,17 +68,23 @@ class BpeModel {
     uint32_t rank = 0, merged = 0;
   };
 
+  std::string_view text(uint32_t symbol) const {
+    return std::string_view(arena_).substr(symbols_[symbol].offset, symbols_[symbol].length);
+  }
   uint32_t intern(std::string_view s);
   uint32_t find_symbol(std::string_view s) const;  // UINT32_MAX if absent
+  uint32_t find_symbol(std::string_view s, uint32_t hash) const;
+  void grow_symbol_table();
   void insert_merge(uint32_t left, uint32_t right, uint32_t rank, uint32_t merged);
   const MergeSlot* find_merge(uint32_t left, uint32_t right) const;
   void merge_word(std::vector<uint32_t>* syms, std::vector<std::string_view>* unknown_text) const;
   void emit_token(std::string_view text, int32_t token_id, std::vector<int32_t>* ids) const;
 
   BpeOptions options_;
-  StringIdMap symbol_index_;  // token / merge string -> index into symbols_
+  std::string arena_;
   std::vector<Symbol> symbols_;
-  std::vector<std::string> id_to_token_;
+  std::vector<uint32_t> symbol_slots_;  // open addressing over symbols_ (UINT32_MAX: empty), power-of-two size
+  std::vector<uint32_t> id_to_symbol_;  // token id -> symbol (UINT32_MAX: no token)
   std::vector<MergeSlot> merge_table_;  // open addressing, power-of-two size
   std::vector<uint32_t> char_symbol_;   // symbol of each single code point below kCharTable (UINT32_MAX: none)
   mutable std::mutex cache_mutex_;

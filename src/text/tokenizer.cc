@@ -297,9 +297,9 @@ Result<Tokenizer> Tokenizer::load(const std::string& path) {
 int32_t Tokenizer::token_to_id(std::string_view token) const { return impl_->model.token_to_id(token); }
 
 Result<std::string> Tokenizer::id_to_token(int32_t id) const {
-  const std::string* s = impl_->model.id_to_token(id);
-  if (!s) return Status::error(cat("token id ", id, " is outside the vocabulary (size ", vocab_size(), ")"));
-  return *s;
+  auto s = impl_->model.id_to_token(id);
+  if (!s) return Status::error(cat("token id ", id, " has no token (vocabulary size ", vocab_size(), ")"));
+  return std::string(*s);
 }
 
 size_t Tokenizer::vocab_size() const { return impl_->model.id_count(); }
@@ -401,9 +401,11 @@ Result<std::vector<int32_t>> Tokenizer::encode(std::string_view input, bool add_
     NT_RETURN_IF_ERROR(encode_section(std::move(sections[k]), k, &ids));
   }
   if (im.llama_non_legacy && ids.size() > 1) {
-    const std::string* first = im.model.id_to_token(ids[0]);
-    const std::string* second = im.model.id_to_token(ids[1]);
-    if (first && *first == kSpieceUnderline && second && im.special_strings.count(*second)) ids.erase(ids.begin());
+    auto first = im.model.id_to_token(ids[0]);
+    auto second = im.model.id_to_token(ids[1]);
+    if (first && *first == kSpieceUnderline && second && im.special_strings.count(std::string(*second))) {
+      ids.erase(ids.begin());
+    }
   }
   NT_RETURN_IF_ERROR(post_process(&ids, add_special_tokens));
   return ids;
@@ -416,15 +418,16 @@ Result<std::string> Tokenizer::decode_bytes(const int32_t* ids, size_t n, bool s
   std::vector<std::string> tokens;
   tokens.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    const std::string* s = im.model.id_to_token(ids[i]);
-    if (!s || (s->empty() && token_to_id(*s) != ids[i])) {  // a hole in the id space: the reference uses unk_token
+    auto s = im.model.id_to_token(ids[i]);
+    if (!s) {  // the reference falls back to unk_token
       if (im.unk_token.empty()) {
         return Status::error(cat("token id ", ids[i], " has no token (vocabulary size ", vocab_size(), ")"));
       }
-      s = &im.unk_token;
+      s = im.unk_token;
     }
-    if (skip_special_tokens && im.special_strings.count(*s)) continue;
-    tokens.push_back(*s);
+    std::string token(*s);
+    if (skip_special_tokens && im.special_strings.count(token)) continue;
+    tokens.push_back(std::move(token));
   }
   std::string text;
   if (im.decoder) {
