@@ -101,11 +101,20 @@ int hex_value(char c) {
   return -1;
 }
 
+// The reference decodes each run of <0xXX> tokens with a default TextDecoder, which drops a leading
+// byte order mark (EF BB BF) of the run; the rest of the run is kept as raw bytes here.
+void push_byte_run(std::string* bytes, std::vector<std::string>* out) {
+  if (bytes->compare(0, 3, "\xEF\xBB\xBF") == 0) bytes->erase(0, 3);
+  out->push_back(std::move(*bytes));
+  bytes->clear();
+}
+
 class ByteFallbackDecoder : public Decoder {
  public:
   Status decode_chain(Tokens* tokens) const override {
     Tokens out;
     std::string bytes;
+    bool in_run = false;
     for (auto& t : *tokens) {
       int byte = -1;
       if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>') {
@@ -114,13 +123,14 @@ class ByteFallbackDecoder : public Decoder {
       }
       if (byte >= 0) {
         bytes.push_back(static_cast<char>(byte));
+        in_run = true;
         continue;
       }
-      if (!bytes.empty()) out.push_back(std::move(bytes));
-      bytes.clear();
+      if (in_run) push_byte_run(&bytes, &out);
+      in_run = false;
       out.push_back(std::move(t));
     }
-    if (!bytes.empty()) out.push_back(std::move(bytes));
+    if (in_run) push_byte_run(&bytes, &out);
     *tokens = std::move(out);
     return Status::ok();
   }

@@ -155,6 +155,37 @@ function variants() {
   gpt2.normalizer = null;
   gpt2.pre_tokenizer = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
   out.push({ name: "gpt2-style", json: gpt2, config: { tokenizer_class: "GPT2Tokenizer", clean_up_tokenization_spaces: false } });
+  // SentencePiece-style BPE over raw characters: Prepend/Replace normalizer, byte_fallback, and the
+  // Replace/ByteFallback/Fuse/Strip decoder chain (Llama-2, Mistral, Gemma use this layout).
+  const addBytes = (j) => {
+    let next = [...Object.values(j.model.vocab), ...j.added_tokens.map((t) => t.id)].reduce((a, b) => Math.max(a, b), 0) + 1;
+    for (let b = 0; b < 256; ++b) j.model.vocab[`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`] = next++;
+    j.model.byte_fallback = true;
+    return j;
+  };
+  const spm = addBytes(read(llamaDir, "tokenizer.json"));
+  spm.model.vocab["\u2581"] = Object.keys(spm.model.vocab).length + 1000;
+  spm.normalizer = { type: "Sequence", normalizers: [{ type: "Prepend", prepend: "\u2581" }, { type: "Replace", pattern: { String: " " }, content: "\u2581" }] };
+  spm.pre_tokenizer = null;
+  spm.post_processor = null;
+  spm.model.ignore_merges = false;
+  spm.decoder = { type: "Sequence", decoders: [{ type: "Replace", pattern: { String: "\u2581" }, content: " " }, { type: "ByteFallback" }, { type: "Fuse" }, { type: "Strip", content: " ", start: 1, stop: 0 }] };
+  out.push({ name: "spm-style", json: spm, config: { clean_up_tokenization_spaces: false }, roundTrip: "prepend" });
+  // Lossy pipelines: NFKC + Lowercase, Digits + Punctuation + Metaspace; then BERT-style normalizer,
+  // pre-tokenizer and post-processor. Ids and decoding are compared; a round trip is not expected.
+  const misc = addBytes(read(qwenDir, "tokenizer.json"));
+  misc.normalizer = { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Lowercase" }, { type: "Strip", strip_left: true, strip_right: true }] };
+  misc.pre_tokenizer = { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, { type: "Punctuation", behavior: "Isolated" },
+    { type: "Metaspace", replacement: "\u2581", add_prefix_space: true, prepend_scheme: "first" }] };
+  misc.decoder = { type: "Metaspace", replacement: "\u2581", add_prefix_space: true };
+  out.push({ name: "nfkc-metaspace", json: misc, config: { clean_up_tokenization_spaces: false }, roundTrip: "none" });
+  const bert = addBytes(read(qwenDir, "tokenizer.json"));
+  bert.normalizer = { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true };
+  bert.pre_tokenizer = { type: "Sequence", pretokenizers: [{ type: "Whitespace" }, { type: "BertPreTokenizer" },
+    { type: "Split", pattern: { String: "a" }, behavior: "Removed", invert: false }, { type: "Split", pattern: { Regex: "\\s+|x" }, behavior: "Removed", invert: false }] };
+  bert.post_processor = { type: "BertProcessing", cls: ["<|im_start|>", 151644], sep: ["<|im_end|>", 151645] };
+  bert.decoder = { type: "WordPiece", prefix: "##", cleanup: true };
+  out.push({ name: "bert-style", json: bert, config: { clean_up_tokenization_spaces: false }, roundTrip: "none", bos: true });
   for (const v of out) {
     if (v.dir) continue;
     v.dir = path.join(work, v.name);
@@ -196,18 +227,23 @@ function check(v, texts) {
   // own decode (without its clean-up, which would change " ." into ".").
   const idsFile = path.join(work, `${v.name}.ids.jsonl`);
   const bodies = expectedIds.map((ids) => (v.bos ? ids.slice(1) : ids));
+  const wellFormed = (t) => (v.json.normalizer?.type === "NFC" ? t.toWellFormed().normalize("NFC") : t.toWellFormed());
   fs.writeFileSync(idsFile, bodies.map((ids) => JSON.stringify(ids)).join("\n") + "\n");
   const decoded = runCli(["detokenize", "-m", v.dir, "--jsonl", idsFile]).trimEnd().split("\n").map((l) => JSON.parse(l));
   let roundTrips = 0;
   for (let i = 0; i < texts.length; ++i) {
     const ref = bodies[i].length ? tok.decode(bodies[i], { clean_up_tokenization_spaces: false }) : "";
     if (decoded[i] !== ref) report("decode", i, ref, decoded[i]);
-    const normalized = v.json.normalizer?.type === "NFC" ? texts[i].toWellFormed().normalize("NFC") : texts[i].toWellFormed();
-    if (decoded[i] !== normalized) report("round trip", i, normalized, decoded[i]);
+    if (v.roundTrip === "none") continue;
+    // The SentencePiece layout cannot tell a leading space from its own prepended one, nor recover a
+    // space before an added token; compare where the text does not start with whitespace or hold one.
+    if (v.roundTrip === "prepend" && (/^\s/u.test(texts[i]) || specialStrings(v.json).some((t) => texts[i].includes(t)))) continue;
+    const expected = wellFormed(texts[i]);
+    if (decoded[i] !== expected) report("round trip", i, expected, decoded[i]);
     else ++roundTrips;
   }
-  console.log(`[${v.name}] ${texts.length - failures >= 0 ? texts.length : 0} texts: ${failures === 0 ? "all ids identical" : `${failures} differences`}; ` +
-    `round trip exact on ${roundTrips}/${texts.length}`);
+  console.log(`[${v.name}] ${texts.length} texts: ${failures === 0 ? "ids and decoding identical" : `${failures} differences`}; ` +
+    `round trip exact on ${roundTrips}/${texts.length}${v.roundTrip ? ` (${v.roundTrip === "none" ? "lossy pipeline, not checked" : "texts with a leading space or added token skipped"})` : ""}`);
   return { failures, lines: texts.length };
 }
 
