@@ -171,6 +171,9 @@ function variants() {
   spm.model.ignore_merges = false;
   spm.decoder = { type: "Sequence", decoders: [{ type: "Replace", pattern: { String: "\u2581" }, content: " " }, { type: "ByteFallback" }, { type: "Fuse" }, { type: "Strip", content: " ", start: 1, stop: 0 }] };
   out.push({ name: "spm-style", json: spm, config: { clean_up_tokenization_spaces: false }, roundTrip: "prepend" });
+  // LlamaTokenizer with legacy=false: the reference swaps in a Metaspace pre-tokenizer (prepend "first").
+  out.push({ name: "llama-non-legacy", json: spm, config: { tokenizer_class: "LlamaTokenizerFast", legacy: false,
+    clean_up_tokenization_spaces: false }, roundTrip: "none" });
   // Lossy pipelines: NFKC + Lowercase, Digits + Punctuation + Metaspace; then BERT-style normalizer,
   // pre-tokenizer and post-processor. Ids and decoding are compared; a round trip is not expected.
   const misc = addBytes(read(qwenDir, "tokenizer.json"));
