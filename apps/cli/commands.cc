@@ -8,14 +8,20 @@ int cmd_info(int argc, char** argv);
 int cmd_logits(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_render(int argc, char** argv);
+int cmd_chat(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
+int cmd_detokenize(int argc, char** argv);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"info", "describe a model: layers, parameters, state and KV sizes, dtypes", cmd_info},
       {"logits", "write logits [T, V] of a token sequence to a .npy file", cmd_logits},
       {"run", "generate a continuation", cmd_run},
+      {"chat", "interactive multi-turn chat that keeps the model state between turns", cmd_chat},
       {"render", "render a chat template for a request (--template FILE | --model DIR)", cmd_render},
       {"version", "print the version", cmd_version},
+      {"tokenize", "text -> token ids (JSON array; --jsonl: one array per line)", cmd_tokenize},
+      {"detokenize", "token ids -> text", cmd_detokenize},
   };
   return kCommands;
 }
