@@ -9,6 +9,7 @@ int cmd_logits(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_render(int argc, char** argv);
 int cmd_chat(int argc, char** argv);
+int cmd_perplexity(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_detokenize(int argc, char** argv);
 
@@ -18,6 +19,7 @@ const std::vector<Command>& commands() {
       {"logits", "write logits [T, V] of a token sequence to a .npy file", cmd_logits},
       {"run", "generate a continuation", cmd_run},
       {"chat", "interactive multi-turn chat that keeps the model state between turns", cmd_chat},
+      {"perplexity", "perplexity of a text file (JSON: ppl, tokens)", cmd_perplexity},
       {"render", "render a chat template for a request (--template FILE | --model DIR)", cmd_render},
       {"version", "print the version", cmd_version},
       {"tokenize", "text -> token ids (JSON array; --jsonl: one array per line)", cmd_tokenize},

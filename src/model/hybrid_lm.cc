@@ -24,43 +24,69 @@ Result<std::unique_ptr<HybridLM>> HybridLM::from_parts(ModelConfig config, Tenso
 
 Status HybridLM::forward(const int32_t* tokens, int64_t T, SequenceState& state, const ForwardOptions& opts,
                          std::vector<float>* logits, ThreadPool& pool) const {
+  const BatchItem item{tokens, T, &state, logits ? opts.logits : LogitsMode::None};
+  return forward_batch({&item, 1}, opts.scan, logits, pool);
+}
+
+Status HybridLM::forward_batch(std::span<const BatchItem> items, ScanMode scan, std::vector<float>* logits,
+                               ThreadPool& pool) const {
   const ModelConfig& c = config_;
   const int64_t H = c.hidden_size, V = c.vocab_size;
-  if (T <= 0) return Status::error("forward: no tokens to process");
-  for (int64_t t = 0; t < T; ++t) {
-    if (tokens[t] < 0 || tokens[t] >= V) {
-      return Status::error(cat("token id ", tokens[t], " at position ", t, " is out of range: vocab_size is ", V));
+  // Validate everything before touching any state.
+  std::vector<Segment> segments;
+  int64_t T = 0, out_rows = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const BatchItem& it = items[i];
+    if (it.n <= 0) return Status::error("forward: no tokens to process");
+    if (!it.state || it.state->conv.size() != c.layers.size()) return Status::error("forward: sequence state was made for another model");
+    for (size_t j = 0; j < i; ++j) {
+      if (items[j].state == it.state) return Status::error("forward: a sequence appears twice in one batch");
     }
+    for (int64_t t = 0; t < it.n; ++t) {
+      if (it.tokens[t] < 0 || it.tokens[t] >= V) {
+        return Status::error(cat("token id ", it.tokens[t], " at position ", t, " is out of range: vocab_size is ", V));
+      }
+    }
+    segments.push_back({T, it.n, it.state});
+    T += it.n;
+    out_rows += it.logits == LogitsMode::All ? it.n : it.logits == LogitsMode::Last ? 1 : 0;
   }
-  if (state.conv.size() != c.layers.size()) return Status::error("forward: sequence state was made for another model");
+  if (T == 0) return Status::error("forward: empty batch");
 
   std::vector<float> h(static_cast<size_t>(T * H));  // [T, H] residual stream
-  for (int64_t t = 0; t < T; ++t) convert_rows(weights_.embeddings, tokens[t], 1, h.data() + t * H);
-
+  for (const Segment& s : segments) {
+    const int32_t* toks = items[&s - segments.data()].tokens;
+    for (int64_t t = 0; t < s.n; ++t) convert_rows(weights_.embeddings, toks[t], 1, h.data() + (s.row0 + t) * H);
+  }
   std::vector<float> u(static_cast<size_t>(T * H)), o(static_cast<size_t>(T * H));  // [T, H]
   const float eps = static_cast<float>(c.layer_norm_epsilon);
   for (size_t l = 0; l < c.layers.size(); ++l) {
     const LayerWeights& L = weights_.layers[l];
     rms_norm(h.data(), L.norm.data(), T, H, eps, u.data());
     switch (L.kind) {
-      case LayerKind::Mamba:
-        mamba2_forward(c, L.mamba, u.data(), T, state.conv[l].data(), state.ssm[l].data(), opts.scan, o.data(), pool);
-        break;
-      case LayerKind::Attention:
-        attention_forward(c, L.attn, u.data(), T, state.k[l], state.v[l], state.n_past, o.data(), pool);
-        break;
+      case LayerKind::Mamba: mamba2_forward(c, L.mamba, l, u.data(), T, segments, scan, o.data(), pool); break;
+      case LayerKind::Attention: attention_forward(c, L.attn, l, u.data(), T, segments, o.data(), pool); break;
       case LayerKind::Mlp: mlp_forward(L.mlp, u.data(), T, o.data(), pool); break;
       case LayerKind::Moe: moe_forward(c, L.moe, u.data(), T, o.data(), pool); break;
     }
     for (int64_t i = 0; i < T * H; ++i) h[i] += o[i];
   }
-  state.n_past += T;
-  if (!logits || opts.logits == LogitsMode::None) return Status::ok();
+  for (const Segment& s : segments) s.state->n_past += s.n;
+  if (!logits || out_rows == 0) return Status::ok();
 
-  const int64_t first = opts.logits == LogitsMode::All ? 0 : T - 1, rows = T - first;
-  rms_norm(h.data() + first * H, weights_.norm_f.data(), rows, H, eps, u.data());
-  logits->resize(static_cast<size_t>(rows * V));
-  linear(weights_.lm_head, u.data(), rows, logits->data(), pool);
+  // Gather the rows whose logits are wanted, then one final norm + lm_head over them.
+  std::vector<float> rows(static_cast<size_t>(out_rows * H));
+  int64_t r = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Segment& s = segments[i];
+    const int64_t first = items[i].logits == LogitsMode::All ? 0 : s.n - 1;
+    const int64_t count = items[i].logits == LogitsMode::All ? s.n : items[i].logits == LogitsMode::Last ? 1 : 0;
+    std::copy_n(h.data() + (s.row0 + first) * H, count * H, rows.data() + r * H);
+    r += count;
+  }
+  rms_norm(rows.data(), weights_.norm_f.data(), out_rows, H, eps, rows.data());
+  logits->resize(static_cast<size_t>(out_rows * V));
+  linear(weights_.lm_head, rows.data(), out_rows, logits->data(), pool);
   return Status::ok();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,20 @@ class HybridLM {
   const ModelWeights& weights() const { return weights_; }
   const TensorStore& store() const { return store_; }
   SequenceState new_state() const { return SequenceState::create(config_); }
+
+  // One sequence's part of a batched step: its new tokens, its state, which logits it wants.
+  struct BatchItem {
+    const int32_t* tokens;
+    int64_t n;
+    SequenceState* state;
+    LogitsMode logits;
+  };
+
+  // Advances several sequences in one pass: rows of all items are stacked so every weight is read once.
+  // logits: the requested rows of every item in order ([n, V] for All, [1, V] for Last, none for None).
+  // Each state must belong to this model and appear once.
+  Status forward_batch(std::span<const BatchItem> items, ScanMode scan, std::vector<float>* logits,
+                       ThreadPool& pool) const;
 
   // Processes T tokens after state.n_past tokens and advances the state.
   // logits (if requested): [T, V] for LogitsMode::All, [1, V] for Last. Token ids are checked against V.

@@ -1,4 +1,5 @@
 // Attention mixer (spec §6): q/k/v projections, no positional encoding, GQA, causal softmax, o_proj.
+// Projections run over the whole batch; each sequence appends to its own KV cache and attends to it.
 #include <vector>
 
 #include "model/blocks/blocks.h"
@@ -7,21 +8,25 @@
 
 namespace nt {
 
-void attention_forward(const ModelConfig& c, const AttentionWeights& w, const float* u, int64_t T,
-                       std::vector<float>& k_cache, std::vector<float>& v_cache, int64_t n_past, float* out,
-                       ThreadPool& pool) {
+void attention_forward(const ModelConfig& c, const AttentionWeights& w, size_t layer, const float* u, int64_t T,
+                       std::span<const Segment> segments, float* out, ThreadPool& pool) {
   const int64_t q_dim = c.num_attention_heads * c.head_dim, kv_dim = c.num_key_value_heads * c.head_dim;
-  std::vector<float> q(static_cast<size_t>(T * q_dim));  // [T, n_h*d_h]
+  std::vector<float> q(static_cast<size_t>(T * q_dim)), k(static_cast<size_t>(T * kv_dim)),
+      v(static_cast<size_t>(T * kv_dim));  // [T, n_h*d_h], [T, n_kv*d_h] x2
   linear(w.q_proj, u, T, q.data(), pool);
-  const size_t old_rows = static_cast<size_t>(n_past * kv_dim);
-  k_cache.resize(old_rows + static_cast<size_t>(T * kv_dim));
-  v_cache.resize(old_rows + static_cast<size_t>(T * kv_dim));
-  linear(w.k_proj, u, T, k_cache.data() + old_rows, pool);
-  linear(w.v_proj, u, T, v_cache.data() + old_rows, pool);
+  linear(w.k_proj, u, T, k.data(), pool);
+  linear(w.v_proj, u, T, v.data(), pool);
 
   std::vector<float> a(static_cast<size_t>(T * q_dim));  // [T, n_h*d_h]
   const AttentionDims dims{c.num_attention_heads, c.num_key_value_heads, c.head_dim};
-  attention(dims, q.data(), T, k_cache.data(), v_cache.data(), n_past, a.data(), pool);
+  for (const Segment& s : segments) {
+    std::vector<float>& kc = s.state->k[layer];
+    std::vector<float>& vc = s.state->v[layer];
+    kc.insert(kc.end(), k.begin() + s.row0 * kv_dim, k.begin() + (s.row0 + s.n) * kv_dim);
+    vc.insert(vc.end(), v.begin() + s.row0 * kv_dim, v.begin() + (s.row0 + s.n) * kv_dim);
+    attention(dims, q.data() + s.row0 * q_dim, s.n, kc.data(), vc.data(), s.state->n_past, a.data() + s.row0 * q_dim,
+              pool);
+  }
   linear(w.o_proj, a.data(), T, out, pool);
 }
 

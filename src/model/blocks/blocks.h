@@ -1,12 +1,16 @@
-// The four mixer kinds of a hybrid layer. Each maps the block-normed input u: [T, H] to out: [T, H],
-// continuing the sequence's state. The residual add and the pre-norm live in hybrid_lm.cc.
+// The four mixer kinds of a hybrid layer. Each maps the block-normed input u: [T, H] to out: [T, H].
+// A batch stacks the rows of several sequences; `segments` says which rows belong to which sequence, so
+// the projections run once over all rows (each weight read once per step) while the stateful parts
+// (conv, SSM scan, KV cache) run per sequence. The residual add and the pre-norm live in hybrid_lm.cc.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "model/config.h"
+#include "model/state.h"
 #include "model/weights.h"
 
 namespace nt {
@@ -17,14 +21,18 @@ enum class ScanMode : uint8_t {
   Chunked,     // chunked SSD always
 };
 
-// conv_state: [K-1, d_conv]; ssm_state: [n_m, P, N].
-void mamba2_forward(const ModelConfig& c, const MambaWeights& w, const float* u, int64_t T, float* conv_state,
-                    float* ssm_state, ScanMode mode, float* out, ThreadPool& pool);
+// Rows [row0, row0 + n) of the stacked batch belong to `state`, continuing after state->n_past tokens.
+struct Segment {
+  int64_t row0;
+  int64_t n;
+  SequenceState* state;
+};
 
-// k_cache, v_cache: [n_past, n_kv*d_h], the T new rows are appended.
-void attention_forward(const ModelConfig& c, const AttentionWeights& w, const float* u, int64_t T,
-                       std::vector<float>& k_cache, std::vector<float>& v_cache, int64_t n_past, float* out,
-                       ThreadPool& pool);
+void mamba2_forward(const ModelConfig& c, const MambaWeights& w, size_t layer, const float* u, int64_t T,
+                    std::span<const Segment> segments, ScanMode mode, float* out, ThreadPool& pool);
+
+void attention_forward(const ModelConfig& c, const AttentionWeights& w, size_t layer, const float* u, int64_t T,
+                       std::span<const Segment> segments, float* out, ThreadPool& pool);
 
 // out = down(relu2(up(u))); u: [T, D_x].
 void mlp_forward(const MlpWeights& w, const float* u, int64_t T, float* out, ThreadPool& pool);
