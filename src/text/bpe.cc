@@ -231,7 +231,8 @@ void BpeModel::emit_token(std::string_view text, int32_t token_id, std::vector<i
   }
   if (options_.byte_fallback) {
     std::vector<int32_t> bytes;
-    for (unsigned char b : text) {
+    const std::string utf8 = to_well_formed(text);  // as TextEncoder encodes lone surrogates
+    for (unsigned char b : utf8) {
       static const char* kHex = "0123456789ABCDEF";
       char name[7] = {'<', '0', 'x', kHex[b >> 4], kHex[b & 15], '>', 0};
       int32_t id = token_to_id(std::string_view(name, 6));
