@@ -39,7 +39,7 @@ int hex(char c) {
 }
 
 // One JSON string literal (surrounding whitespace allowed). Unlike a strict parser it accepts lone
-// surrogate escapes (which JSON.stringify writes) and turns them into U+FFFD, as UTF-8 encoding does.
+// surrogate escapes (which JSON.stringify writes) and keeps them as WTF-8 for Tokenizer::encode_wtf8.
 Result<std::string> parse_json_string_line(std::string_view line) {
   size_t i = 0;
   while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
@@ -48,7 +48,7 @@ Result<std::string> parse_json_string_line(std::string_view line) {
   std::string out;
   char32_t pending_high = 0;
   auto flush_high = [&] {
-    if (pending_high) text::append_utf8(&out, text::kReplacementChar);
+    if (pending_high) text::append_utf8(&out, pending_high);
     pending_high = 0;
   };
   while (true) {
@@ -91,7 +91,7 @@ Result<std::string> parse_json_string_line(std::string_view line) {
       pending_high = u;
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       if (pending_high) text::append_utf8(&out, 0x10000 + ((pending_high - 0xD800) << 10) + (u - 0xDC00));
-      else text::append_utf8(&out, text::kReplacementChar);
+      else text::append_utf8(&out, u);
       pending_high = 0;
     } else {
       flush_high();
@@ -112,7 +112,7 @@ Status tokenize_jsonl(const text::Tokenizer& tok, const std::string& path, bool 
   for (size_t n = 0; n < lines.size(); ++n) {
     auto text = parse_json_string_line(lines[n]);
     if (!text.is_ok()) return text.status().with_context(cat(path, ": line ", n + 1));
-    NT_ASSIGN_OR_RETURN(auto ids, tok.encode(*text, add_special));
+    NT_ASSIGN_OR_RETURN(auto ids, tok.encode_wtf8(*text, add_special));
     out += ids_json(ids);
     out += '\n';
     if (out.size() > (1 << 20)) {

@@ -1,6 +1,7 @@
 #include "text/bpe.h"
 
 #include <algorithm>
+#include <cstring>
 #include <queue>
 
 #include "core/strings.h"
@@ -11,6 +12,7 @@ namespace nt::text {
 namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
+constexpr uint64_t kEmptySlot = UINT64_MAX;
 constexpr char32_t kCharTable = 0x400;  // covers ASCII and the whole byte-level alphabet (U+0021..U+0143)
 constexpr size_t kMaxCachedPiece = 256;
 constexpr size_t kMaxCacheEntries = 1 << 16;
@@ -53,23 +55,23 @@ uint32_t BpeModel::find_symbol(std::string_view s, uint32_t hash) const {
   if (symbol_slots_.empty()) return kNone;
   const size_t mask = symbol_slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    uint32_t idx = symbol_slots_[i];
-    if (idx == kNone) return kNone;
+    const uint64_t slot = symbol_slots_[i];
+    if (slot == kEmptySlot) return kNone;
+    if (static_cast<uint32_t>(slot >> 32) != hash) continue;
+    const uint32_t idx = static_cast<uint32_t>(slot);
     const Symbol& sym = symbols_[idx];
-    if (sym.hash == hash && sym.length == s.size() && std::string_view(arena_).substr(sym.offset, sym.length) == s) {
-      return idx;
-    }
+    if (sym.length == s.size() && std::memcmp(arena_.data() + sym.offset, s.data(), s.size()) == 0) return idx;
   }
 }
 
 void BpeModel::grow_symbol_table() {
   size_t size = symbol_slots_.empty() ? 1024 : symbol_slots_.size() * 2;
-  symbol_slots_.assign(size, kNone);
+  symbol_slots_.assign(size, kEmptySlot);
   const size_t mask = size - 1;
   for (uint32_t idx = 0; idx < symbols_.size(); ++idx) {
     size_t i = symbols_[idx].hash & mask;
-    while (symbol_slots_[i] != kNone) i = (i + 1) & mask;
-    symbol_slots_[i] = idx;
+    while (symbol_slots_[i] != kEmptySlot) i = (i + 1) & mask;
+    symbol_slots_[i] = uint64_t{symbols_[idx].hash} << 32 | idx;
   }
 }
 
@@ -83,8 +85,8 @@ uint32_t BpeModel::intern(std::string_view s) {
   arena_.append(s);
   const size_t mask = symbol_slots_.size() - 1;
   size_t i = hash & mask;
-  while (symbol_slots_[i] != kNone) i = (i + 1) & mask;
-  symbol_slots_[i] = idx;
+  while (symbol_slots_[i] != kEmptySlot) i = (i + 1) & mask;
+  symbol_slots_[i] = uint64_t{hash} << 32 | idx;
   return idx;
 }
 
@@ -118,7 +120,7 @@ Result<BpeModel> BpeModel::build(const std::vector<std::pair<std::string, int64_
   m.symbols_.reserve(vocab.size() + vocab.size() / 4);
   size_t table = 1024;
   while (table < (vocab.size() + vocab.size() / 4) * 2) table <<= 1;
-  m.symbol_slots_.assign(table / 2, kNone);  // grow_symbol_table doubles it on first use
+  m.symbol_slots_.assign(table / 2, kEmptySlot);  // grow_symbol_table doubles it on first use
   m.grow_symbol_table();
   m.arena_.reserve(vocab.size() * 8);
   int64_t max_id = -1;
@@ -134,7 +136,7 @@ Result<BpeModel> BpeModel::build(const std::vector<std::pair<std::string, int64_
     m.id_to_symbol_[id] = s;
   }
   size_t merge_slots = 16;
-  while (merge_slots < merges.size() * 2) merge_slots <<= 1;
+  while (merge_slots < merges.size() + merges.size() / 2) merge_slots <<= 1;
   m.merge_table_.assign(merge_slots, MergeSlot{});
   std::string joined;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
@@ -231,7 +233,8 @@ void BpeModel::emit_token(std::string_view text, int32_t token_id, std::vector<i
   }
   if (options_.byte_fallback) {
     std::vector<int32_t> bytes;
-    for (unsigned char b : text) {
+    const std::string utf8 = to_well_formed(text);  // as TextEncoder encodes lone surrogates
+    for (unsigned char b : utf8) {
       static const char* kHex = "0123456789ABCDEF";
       char name[7] = {'<', '0', 'x', kHex[b >> 4], kHex[b & 15], '>', 0};
       int32_t id = token_to_id(std::string_view(name, 6));

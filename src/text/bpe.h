@@ -83,7 +83,9 @@ class BpeModel {
   BpeOptions options_;
   std::string arena_;
   std::vector<Symbol> symbols_;
-  std::vector<uint32_t> symbol_slots_;  // open addressing over symbols_ (UINT32_MAX: empty), power-of-two size
+  // Open addressing over symbols_: hash << 32 | index (kEmptySlot: empty), power-of-two size. Keeping the
+  // hash in the slot lets a probe skip non-matching symbols without touching symbols_ or arena_.
+  std::vector<uint64_t> symbol_slots_;
   std::vector<uint32_t> id_to_symbol_;  // token id -> symbol (UINT32_MAX: no token)
   std::vector<MergeSlot> merge_table_;  // open addressing, power-of-two size
   std::vector<uint32_t> char_symbol_;   // symbol of each single code point below kCharTable (UINT32_MAX: none)

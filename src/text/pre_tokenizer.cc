@@ -167,7 +167,8 @@ class ByteLevel : public PreTokenizer {
     std::vector<std::string> parts;
     if (regex_) NT_RETURN_IF_ERROR(regex_->split_one(text, i, &parts));
     else parts.push_back(std::move(text));
-    for (const auto& p : parts) out->push_back(byte_level_encode(p));
+    // TextEncoder semantics: a lone surrogate becomes the bytes of U+FFFD.
+    for (const auto& p : parts) out->push_back(byte_level_encode(has_surrogates(p) ? to_well_formed(p) : p));
     return Status::ok();
   }
  private:

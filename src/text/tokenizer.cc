@@ -349,8 +349,15 @@ Status Tokenizer::post_process(std::vector<int32_t>* ids, bool add_special_token
 }
 
 Result<std::vector<int32_t>> Tokenizer::encode(std::string_view input, bool add_special_tokens) const {
+  return encode_clean(sanitize_utf8(input), add_special_tokens);
+}
+
+Result<std::vector<int32_t>> Tokenizer::encode_wtf8(std::string_view input, bool add_special_tokens) const {
+  return encode_clean(sanitize_wtf8(input), add_special_tokens);
+}
+
+Result<std::vector<int32_t>> Tokenizer::encode_clean(std::string text, bool add_special_tokens) const {
   const Impl& im = *impl_;
-  std::string text = sanitize_utf8(input);
   if (im.llama_non_legacy && !text.empty()) {
     std::string t = kSpieceUnderline;
     for (size_t pos = 0; pos < text.size();) {

@@ -52,8 +52,12 @@ class Tokenizer {
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
 
-  // Ids of `text`; -1 marks an unknown token in a model without an unknown token.
+  // Ids of `text`; -1 marks an unknown token in a model without an unknown token. Invalid UTF-8 is
+  // replaced by U+FFFD first.
   Result<std::vector<int32_t>> encode(std::string_view text, bool add_special_tokens = true) const;
+  // The same for text that may hold lone surrogates encoded as WTF-8 (text from UTF-16 sources such as
+  // JSON "\ud800" escapes); they are tokenized as the reference tokenizes lone surrogates.
+  Result<std::vector<int32_t>> encode_wtf8(std::string_view text, bool add_special_tokens = true) const;
   // Text of `ids` (valid UTF-8). Ids without a token are an error.
   Result<std::string> decode(const std::vector<int32_t>& ids, const DecodeOptions& options = {}) const;
   // The decoder chain's bytes before UTF-8 validation and clean-up (used by the streaming decoder).
@@ -71,6 +75,7 @@ class Tokenizer {
 
  private:
   struct Impl;
+  Result<std::vector<int32_t>> encode_clean(std::string text, bool add_special_tokens) const;
   Status encode_section(std::string section, size_t section_index, std::vector<int32_t>* ids) const;
   Status post_process(std::vector<int32_t>* ids, bool add_special_tokens) const;
 

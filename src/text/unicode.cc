@@ -29,13 +29,17 @@ int sequence_length(uint8_t lead) { return lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
 
 }  // namespace
 
-char32_t decode_utf8(std::string_view s, size_t* pos) {
+namespace {
+
+// allow_surrogates: accept ED A0..BF xx (WTF-8) as a surrogate code point.
+char32_t decode_one(std::string_view s, size_t* pos, bool allow_surrogates) {
   const uint8_t b0 = static_cast<uint8_t>(s[*pos]);
   if (b0 < 0x80) {
     ++*pos;
     return b0;
   }
   auto [lo, hi] = second_byte_range(b0);
+  if (allow_surrogates && b0 == 0xED) hi = 0xBF;
   if (lo == 0) {
     ++*pos;
     return kReplacementChar;
@@ -60,8 +64,21 @@ char32_t decode_utf8(std::string_view s, size_t* pos) {
   return cp;
 }
 
+bool is_surrogate(char32_t c) { return c >= 0xD800 && c <= 0xDFFF; }
+
+std::string sanitize(std::string_view s, bool keep_surrogates) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  size_t pos = 0;
+  while (pos < s.size()) append_utf8(&out, decode_one(s, &pos, keep_surrogates));
+  return out;
+}
+
+}  // namespace
+
+char32_t decode_utf8(std::string_view s, size_t* pos) { return decode_one(s, pos, true); }
+
 void append_utf8(std::string* out, char32_t cp) {
-  if (cp >= 0xD800 && cp <= 0xDFFF) cp = kReplacementChar;  // lone surrogates are not encodable
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {
@@ -89,7 +106,7 @@ bool is_valid_utf8(std::string_view s) {
       continue;
     }
     size_t start = pos;
-    char32_t cp = decode_utf8(s, &pos);
+    char32_t cp = decode_one(s, &pos, false);
     if (cp == kReplacementChar && !(pos - start == 3 && static_cast<uint8_t>(s[start]) == 0xEF)) return false;
   }
   return true;
@@ -97,10 +114,26 @@ bool is_valid_utf8(std::string_view s) {
 
 std::string sanitize_utf8(std::string_view s) {
   if (is_valid_utf8(s)) return std::string(s);
+  return sanitize(s, false);
+}
+
+std::string sanitize_wtf8(std::string_view s) { return sanitize(s, true); }
+
+bool has_surrogates(std::string_view s) {
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (static_cast<uint8_t>(s[i]) == 0xED && static_cast<uint8_t>(s[i + 1]) >= 0xA0) return true;
+  }
+  return false;
+}
+
+std::string to_well_formed(std::string_view s) {
+  if (!has_surrogates(s)) return std::string(s);
   std::string out;
-  out.reserve(s.size() + 8);
   size_t pos = 0;
-  while (pos < s.size()) append_utf8(&out, decode_utf8(s, &pos));
+  while (pos < s.size()) {
+    char32_t c = decode_one(s, &pos, true);
+    append_utf8(&out, is_surrogate(c) ? kReplacementChar : c);
+  }
   return out;
 }
 
@@ -126,7 +159,7 @@ std::u32string to_u32(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
   size_t pos = 0;
-  while (pos < s.size()) out.push_back(decode_utf8(s, &pos));
+  while (pos < s.size()) out.push_back(decode_one(s, &pos, true));
   return out;
 }
 

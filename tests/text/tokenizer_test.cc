@@ -185,9 +185,28 @@ TEST(Tokenizer, MalformedTokenizerJsonIsAClearError) {
                "unsupported type 'Magic'");
   expect_error("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, \"added_tokens\": [{\"id\": 1}]}",
                "added token");
+  expect_error("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, }, \"merges\": []}}", "model.vocab");
   auto missing = Tokenizer::load("/nonexistent/dir");
   ASSERT_FALSE(missing.is_ok());
   EXPECT_NE(missing.status().message().find("tokenizer.json"), std::string::npos);
+}
+
+TEST(Tokenizer, TruncatedAndMutatedJsonNeverCrashes) {
+  const std::string good = byte_level_tokenizer(false).dump();
+  for (size_t n = 0; n < good.size(); n += 7) {
+    auto t = Tokenizer::from_json(good.substr(0, n));
+    EXPECT_FALSE(t.is_ok()) << "a truncated document loaded (" << n << " bytes)";
+  }
+  uint32_t seed = 1;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bad = good;
+    for (int k = 0; k < 3; ++k) {
+      seed = seed * 1103515245 + 12345;
+      bad[(seed >> 8) % bad.size()] = "{}[]\",:0a- \\"[(seed >> 4) % 12];
+    }
+    auto t = Tokenizer::from_json(bad);  // either a clear error or a usable tokenizer
+    if (t.is_ok()) (void)t->encode("hello world <s>");
+  }
 }
 
 }  // namespace

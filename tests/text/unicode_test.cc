@@ -37,11 +37,18 @@ TEST(Utf8, IncompleteSuffix) {
   EXPECT_EQ(incomplete_utf8_suffix("\x80"), 0u);
 }
 
-TEST(Utf8, EncodeReplacesSurrogatesAndOutOfRange) {
+TEST(Utf8, LoneSurrogatesAsWtf8) {
   std::string s;
   append_utf8(&s, 0xD800);
-  append_utf8(&s, 0x110000);
-  EXPECT_EQ(s, "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(s, "\xED\xA0\x80");
+  size_t pos = 0;
+  EXPECT_EQ(decode_utf8(s, &pos), 0xD800u);
+  EXPECT_EQ(sanitize_utf8(s), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // strict: three maximal subparts
+  EXPECT_EQ(sanitize_wtf8(s + "\xFF"), s + "\xEF\xBF\xBD");
+  EXPECT_EQ(to_well_formed("a" + s + "b"), "a\xEF\xBF\xBD" "b");
+  std::string big;
+  append_utf8(&big, 0x110000);
+  EXPECT_EQ(big, "\xEF\xBF\xBD");
 }
 
 TEST(Categories, GeneralCategoryAndMasks) {
