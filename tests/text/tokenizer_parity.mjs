@@ -25,8 +25,8 @@ const args = Object.fromEntries(
 const cli = path.resolve(args.cli ?? "build/bin/nemotron");
 const jsDir = path.resolve(args.js ?? "tools/js");
 const work = args.work ?? fs.mkdtempSync(path.join(os.tmpdir(), "tok-parity-"));
-const brownFiles = Number(args["brown-files"] ?? 60);
-const randomCount = Number(args.random ?? 3000);
+const brownFiles = Number(args["brown-files"] ?? 40);
+const randomCount = Number(args.random ?? 2000);
 fs.mkdirSync(work, { recursive: true });
 
 const require = createRequire(path.join(jsDir, "package.json"));
