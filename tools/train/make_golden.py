@@ -2,7 +2,7 @@
 
   /usr/bin/python3 tools/train/make_golden.py -m models/nemotron-brown-tiny
 
-Writes <model>/golden.json: the prompt string, its ids (tokenizer encode with <s> prepended), the
+Writes <model>/golden.json (or --out FILE): the prompt string, its ids (tokenizer encode with <s> prepended), the
 greedy continuation of n = 24 ids (argmax, ties to the lowest id) computed by the independent
 reference in float64 from the stored weights, the decoded continuation, and the smallest top-1 vs
 top-2 logit margin over the steps (how robust the expected ids are to rounding in the engine).
@@ -40,6 +40,7 @@ def main():
     ap.add_argument("-m", "--model", required=True)
     ap.add_argument("--prompt", action="append", help="candidate prompt (repeatable); default: PROMPTS")
     ap.add_argument("-n", type=int, default=N_NEW)
+    ap.add_argument("--out", help="where to write golden.json (default: the model directory)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     cfg, w = nemotron_ref.load_model(args.model, torch.float64)
@@ -65,7 +66,8 @@ def main():
         "min_top2_gap": round(gap, 6),
         "computed_with": "tools/reference/nemotron_ref.py, float64, chunked-SSD prefill; ties to the lowest id",
     }
-    with open(os.path.join(args.model, "golden.json"), "w", encoding="utf-8", newline="\n") as f:
+    out = args.out or os.path.join(args.model, "golden.json")
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
         json.dump(golden, f, indent=2, ensure_ascii=False)
         f.write("\n")
     print(json.dumps(golden, ensure_ascii=False))
