@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--prompt", action="append", help="candidate prompt (repeatable); default: PROMPTS")
     ap.add_argument("-n", type=int, default=N_NEW)
     ap.add_argument("--out", help="where to write golden.json (default: the model directory)")
+    ap.add_argument("--check", action="store_true",
+                    help="write nothing; exit 1 unless the result equals the model's golden.json byte for byte")
     args = ap.parse_args()
     torch.set_num_threads(2)
     cfg, w = nemotron_ref.load_model(args.model, torch.float64)
@@ -66,12 +68,19 @@ def main():
         "min_top2_gap": round(gap, 6),
         "computed_with": "tools/reference/nemotron_ref.py, float64, chunked-SSD prefill; ties to the lowest id",
     }
-    out = args.out or os.path.join(args.model, "golden.json")
-    with open(out, "w", encoding="utf-8", newline="\n") as f:
-        json.dump(golden, f, indent=2, ensure_ascii=False)
-        f.write("\n")
+    text = json.dumps(golden, indent=2, ensure_ascii=False) + "\n"
+    if args.check:
+        with open(os.path.join(args.model, "golden.json"), encoding="utf-8") as f:
+            if f.read() != text:
+                print("regenerated golden data differs from golden.json:\n" + text)
+                return 1
+        print("ok: golden.json regenerates identically")
+        return 0
+    with open(args.out or os.path.join(args.model, "golden.json"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
     print(json.dumps(golden, ensure_ascii=False))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
