@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake clang libclang-rt-14-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev libcpp-httplib-dev
-  python3 python3-numpy python3-torch python3-regex libopenblas0-pthread
+  python3 python3-numpy python3-torch python3-regex
 
 )
 # Node.js: use the machine's if it has one (it may come from another apt source), else Debian's.
