@@ -153,15 +153,20 @@ def main():
     ap = argparse.ArgumentParser(description="train the byte-level BPE tokenizer")
     ap.add_argument("--train", required=True)
     ap.add_argument("--vocab-size", type=int, default=4096)
-    ap.add_argument("--chat-template", required=True, help="Jinja file copied into tokenizer_config.json")
+    ap.add_argument("--chat-template", help="Jinja file copied into tokenizer_config.json (default: keep the "
+                    "chat_template of the tokenizer_config.json already in --out)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     with open(args.train, encoding="utf-8") as f:
         text = f.read()
     n_merges = args.vocab_size - len(SPECIAL_TOKENS) - 256
     id_sym, merges = learn_merges(count_pieces(text), n_merges, len(SPECIAL_TOKENS))
-    with open(args.chat_template, encoding="utf-8") as f:
-        template = f.read()
+    if args.chat_template:
+        with open(args.chat_template, encoding="utf-8") as f:
+            template = f.read()
+    else:
+        with open(os.path.join(args.out, "tokenizer_config.json"), encoding="utf-8") as f:
+            template = json.load(f)["chat_template"]
     os.makedirs(args.out, exist_ok=True)
     write_json(os.path.join(args.out, "tokenizer.json"), tokenizer_json(id_sym, merges))
     write_json(os.path.join(args.out, "tokenizer_config.json"), tokenizer_config(template))
