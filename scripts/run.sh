@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --no-npm
 bash scripts/build.sh -DNEMOTRON_BUILD_TESTS=OFF
-MODEL=tests/fixtures/moe_f32
+
+MODEL=models/nemotron-brown-tiny
 echo "== nemotron info -m $MODEL"
 build/bin/nemotron info -m "$MODEL"
-echo "== nemotron run -m $MODEL --tokens 1,2,3 -n 16 --temp 0 --ids"
-build/bin/nemotron run -m "$MODEL" --tokens 1,2,3 -n 16 --temp 0 --ids --ignore-eos
+echo
+echo "== nemotron run -p \"The jury said that\" -n 48 --seed 1   (the bundled model is the default)"
+build/bin/nemotron run -p "The jury said that" -n 48 --temp 0.8 --top-k 40 --seed 1 --stats

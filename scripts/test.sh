@@ -17,5 +17,5 @@ if [ "${NEMOTRON_SKIP_SANITIZERS:-0}" != "1" ]; then
   cmake --build build-asan -j"$JOBS"
   # The reference-only tests (Python) exercise no C++ and already ran above.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$JOBS" -LE reference
+    ctest --test-dir build-asan --output-on-failure -j"$JOBS" -LE "reference|slow"
 fi

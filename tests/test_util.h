@@ -65,13 +65,14 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs the nemotron CLI with `args` (no shell), capturing stdout and stderr.
-inline CliResult run_cli(const std::vector<std::string>& args) {
+// Runs the nemotron CLI with `args` (no shell), capturing stdout and stderr; `input` is its stdin.
+inline CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "") {
   TempDir tmp;
-  const std::string out = tmp.file("out"), err = tmp.file("err");
+  const std::string out = tmp.file("out"), err = tmp.file("err"), in = tmp.file("in");
+  write_file(in, input);
   pid_t pid = fork();
   if (pid == 0) {
-    if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(127);
+    if (!freopen(in.c_str(), "r", stdin) || !freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(127);
     std::vector<char*> argv;
     std::string cli = cli_path();
     argv.push_back(cli.data());

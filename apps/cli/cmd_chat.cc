@@ -65,6 +65,7 @@ int cmd_chat(int argc, char** argv) {
     go.eos_ids = tm.eos_ids();
     go.split_reasoning = true;
     go.prompt_opened_think = prompt->opened_think;
+    if (prompt->conversation_len > 0) go.snapshot_at.push_back(prompt->conversation_len);
     go.budget.max_reasoning_tokens = static_cast<int32_t>(*budget);
     go.max_context = *ctx;
     auto r = session.generate(prompt->tokens, tm.tokenizer(), go, &cache, [](const StreamDelta& d) {

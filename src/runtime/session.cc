@@ -38,7 +38,7 @@ Status Session::feed(const int32_t* tokens, int64_t n, std::vector<float>* logit
 }
 
 Status Session::prefill(const std::vector<int32_t>& prompt, StateCache* cache, int64_t chunk,
-                        std::vector<float>* logits, int64_t* reused) {
+                        std::vector<float>* logits, int64_t* reused, const std::vector<int64_t>& snapshot_at) {
   if (prompt.empty()) return Status::error("the prompt is empty: at least one token is needed");
   const int64_t n = static_cast<int64_t>(prompt.size());
   // The last prompt token must be run to get its logits, so at most n-1 tokens can be reused.
@@ -57,11 +57,15 @@ Status Session::prefill(const std::vector<int32_t>& prompt, StateCache* cache, i
   if (start == 0) reset();
   *reused = start;
   chunk = std::max<int64_t>(1, chunk);
-  for (int64_t pos = start; pos < n; pos += chunk) {
-    const int64_t len = std::min(chunk, n - pos);
-    NT_RETURN_IF_ERROR(feed(prompt.data() + pos, len, pos + len == n ? logits : nullptr));
+  for (int64_t pos = start; pos < n;) {
+    int64_t end = std::min(pos + chunk, n);
+    for (int64_t s : snapshot_at) {
+      if (s > pos && s < end) end = s;  // stop at a requested snapshot position
+    }
+    NT_RETURN_IF_ERROR(feed(prompt.data() + pos, end - pos, end == n ? logits : nullptr));
+    pos = end;
+    if (cache) cache->put(history_, state_);  // chunk boundary, requested position, or the whole prompt
   }
-  if (cache) cache->put(history_, state_);
   return Status::ok();
 }
 
@@ -77,7 +81,7 @@ Result<GenerateResult> Session::generate(const std::vector<int32_t>& prompt, con
   NT_ASSIGN_OR_RETURN(Sampler sampler, Sampler::create(o.sampling));
   const double t0 = now_seconds();
   std::vector<float> logits;
-  NT_RETURN_IF_ERROR(prefill(prompt, cache, o.prefill_chunk, &logits, &r.reused_tokens));
+  NT_RETURN_IF_ERROR(prefill(prompt, cache, o.prefill_chunk, &logits, &r.reused_tokens, o.snapshot_at));
   const double t1 = now_seconds();
   r.prefill_seconds = t1 - t0;
 
@@ -154,6 +158,7 @@ Result<GenerateResult> Session::generate(const std::vector<int32_t>& prompt, con
     if ((!d.content.empty() || !d.reasoning.empty()) && on_delta) on_delta(d);
   }
   r.finish = cancelled ? FinishReason::Cancelled : stopped ? FinishReason::Stop : FinishReason::Length;
+  if (cache) cache->put(history_, state_);  // end of turn
   r.decode_seconds = now_seconds() - t1;
   return r;
 }

@@ -29,6 +29,8 @@ struct GenerateOptions {
   ThinkingBudget budget;                  // max_reasoning_tokens -1 = unlimited
   int64_t max_context = 0;                // prompt + generated limit (0 = none)
   int64_t prefill_chunk = 256;            // prompts are prefilled in chunks of this many tokens
+  std::vector<int64_t> snapshot_at;       // extra prompt positions to snapshot into the cache (e.g. the end of
+                                          // the conversation before the generation prompt)
 };
 
 enum class FinishReason { Stop, Length, Cancelled };
@@ -54,8 +56,9 @@ class Session {
   // Brings the state to exactly `prompt` and returns the logits of its last position ([V]).
   // Reuses the current history or a cache snapshot when one is a prefix; stores a snapshot of the prompt's
   // state in `cache` (if given). *reused receives the number of tokens not recomputed.
+  // Snapshots are also taken at every chunk boundary and at each position in `snapshot_at`.
   Status prefill(const std::vector<int32_t>& prompt, StateCache* cache, int64_t chunk, std::vector<float>* logits,
-                 int64_t* reused);
+                 int64_t* reused, const std::vector<int64_t>& snapshot_at = {});
 
   // Generates a continuation of `prompt`. `on_delta` receives text as it becomes final; returning false cancels.
   Result<GenerateResult> generate(const std::vector<int32_t>& prompt, const text::Tokenizer& tokenizer,

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -60,6 +61,16 @@ Result<ChatPrompt> TextModel::chat_prompt(const nlohmann::ordered_json& request)
   std::string_view tail(p.text);
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.remove_suffix(1);
   p.opened_think = ends_with(tail, "<think>");
+  // The conversation without the generation prompt: its tokens, if they prefix the prompt's.
+  req["add_generation_prompt"] = false;
+  NT_ASSIGN_OR_RETURN(nlohmann::ordered_json ctx0, chat_template_context(*source_, req));
+  auto text0 = template_->render(ctx0);
+  if (text0.is_ok() && !text0->empty() && p.text.compare(0, text0->size(), *text0) == 0) {
+    auto ids0 = tokenizer_.encode(*text0, /*add_special_tokens=*/false);
+    if (ids0.is_ok() && ids0->size() < p.tokens.size() && std::equal(ids0->begin(), ids0->end(), p.tokens.begin())) {
+      p.conversation_len = static_cast<int64_t>(ids0->size());
+    }
+  }
   return p;
 }
 

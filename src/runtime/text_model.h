@@ -21,6 +21,10 @@ struct ChatPrompt {
   std::string text;                 // the rendered template
   std::vector<int32_t> tokens;      // its ids (special tokens come from the template, none are added)
   bool opened_think = false;        // the generation prompt ends inside <think> (reasoning on)
+  // Tokens of the conversation alone (rendered without the generation prompt) when they are a prefix of
+  // `tokens`, else 0. The next turn's prompt extends this prefix whatever the template does to the answer
+  // (e.g. dropping its reasoning), so a snapshot here makes the next turn cost only its new tokens.
+  int64_t conversation_len = 0;
 };
 
 class TextModel {
