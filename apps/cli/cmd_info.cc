@@ -11,13 +11,13 @@ int cmd_info(int argc, char** argv) {
   Args args({"-m", "--model"}, {"--json"});
   if (Status s = args.parse(argc, argv); !s) return fail("info", s);
   const std::string dir = args.get({"-m", "--model"});
-  if (dir.empty()) return fail("info", Status::error("missing -m DIR (a Hugging Face model directory)"));
+  if (dir.empty()) return fail("info", Status::error("missing -m PATH (a Hugging Face model directory or a .gguf file)"));
   auto model = HybridLM::load(dir);
   if (!model) return fail("info", model.status());
   const ModelConfig& c = (*model)->config();
   const ParamCounts pc = count_params(c, (*model)->weights());
   std::map<std::string, int64_t> dtypes;  // dtype -> tensor count
-  for (const auto& [name, t] : (*model)->store().tensors()) dtypes[std::string(dtype_name(t.dtype))]++;
+  for (const auto& [name, t] : (*model)->store().tensors()) dtypes[t.type_name()]++;
 
   std::printf("model:            %s\n", dir.c_str());
   std::printf("layers:           %zu  pattern %s\n", c.layers.size(), c.pattern().c_str());

@@ -12,6 +12,8 @@ int cmd_chat(int argc, char** argv);
 int cmd_perplexity(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_detokenize(int argc, char** argv);
+int cmd_quantize(int argc, char** argv);
+int cmd_synth(int argc, char** argv);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -24,6 +26,8 @@ const std::vector<Command>& commands() {
       {"version", "print the version", cmd_version},
       {"tokenize", "text -> token ids (JSON array; --jsonl: one array per line)", cmd_tokenize},
       {"detokenize", "token ids -> text", cmd_detokenize},
+      {"quantize", "write a model as a llama.cpp GGUF (--type q8_0|q4_0|q4_k_m|q6_k|bf16|f16|f32)", cmd_quantize},
+      {"synth", "write a random-weight model of a config as GGUF, streaming", cmd_synth},
   };
   return kCommands;
 }

@@ -150,6 +150,14 @@ Result<TensorStore> TensorStore::open(const std::string& path) {
   return store;
 }
 
+Status TensorStore::add_view(TensorView view, std::shared_ptr<const void> owner) {
+  if (tensors_.count(view.name)) return Status::error(cat("tensor '", view.name, "' appears twice"));
+  std::string name = view.name;
+  tensors_.emplace(std::move(name), std::move(view));
+  if (owner && (owners_.empty() || owners_.back() != owner)) owners_.push_back(std::move(owner));
+  return Status::ok();
+}
+
 const TensorView* TensorStore::find(const std::string& name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;

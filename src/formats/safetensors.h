@@ -24,12 +24,16 @@ class TensorStore {
   // Parses one file and adds its tensors (duplicate names across files are an error).
   Status add_file(const std::string& file);
 
+  // Adds a view into memory kept alive by `owner` (GGUF files, converted copies); duplicate names are an error.
+  Status add_view(TensorView view, std::shared_ptr<const void> owner);
+
   const TensorView* find(const std::string& name) const;
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   const std::vector<std::string>& files() const { return files_; }
 
  private:
   std::vector<std::shared_ptr<MappedFile>> maps_;
+  std::vector<std::shared_ptr<const void>> owners_;
   std::vector<std::string> files_;
   std::map<std::string, TensorView> tensors_;
 };

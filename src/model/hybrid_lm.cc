@@ -1,12 +1,19 @@
 #include "model/hybrid_lm.h"
 
 #include "core/strings.h"
+#include "formats/gguf_model.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
 
 namespace nt {
 
 Result<std::unique_ptr<HybridLM>> HybridLM::load(const std::string& model_dir) {
+  if (is_gguf_file(model_dir)) {
+    NT_ASSIGN_OR_RETURN(GgufModel g, load_gguf_model(model_dir));
+    auto m = from_parts(std::move(g.config), std::move(g.store));
+    if (!m.is_ok()) return m.status().with_context(model_dir);
+    return m;
+  }
   NT_ASSIGN_OR_RETURN(ModelConfig config, load_model_config(model_dir));
   NT_ASSIGN_OR_RETURN(TensorStore store, TensorStore::open(model_dir));
   return from_parts(std::move(config), std::move(store));

@@ -27,7 +27,8 @@ struct ForwardOptions {
 
 class HybridLM {
  public:
-  // Loads config.json + safetensors from a Hugging Face model directory; validates everything up front.
+  // Loads config.json + safetensors from a Hugging Face model directory, or a llama.cpp GGUF file
+  // (nemotron_h / nemotron_h_moe, see formats/gguf_model.h); validates everything up front.
   static Result<std::unique_ptr<HybridLM>> load(const std::string& model_dir);
   static Result<std::unique_ptr<HybridLM>> from_parts(ModelConfig config, TensorStore store);
 

@@ -31,11 +31,22 @@ class Binder {
   Binder(const TensorStore& store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
 
   // `shapes` lists the accepted shapes (the first one is reported as expected).
-  Result<TensorView> tensor(const std::string& name, std::vector<std::vector<int64_t>> shapes) {
+  // `matrix`: a large weight read row by row, which may also be stored in a ggml block type (GGUF).
+  Result<TensorView> tensor(const std::string& name, std::vector<std::vector<int64_t>> shapes, bool matrix = false) {
     const TensorView* t = store_.find(name);
     if (!t) return Status::error(cat("missing tensor '", name, "' (expected shape ", shape_str(shapes[0]), ")"));
     used_.insert(name);
-    if (!is_float_dtype(t->dtype)) {
+    if (t->quantized()) {
+      const GgmlTypeTraits& tr = ggml_type_traits(t->qtype);
+      if (!matrix) {
+        return Status::error(cat("tensor '", name, "' is stored as ", tr.name,
+                                 "; only weight matrices may be block-quantized, expected F32, F16 or BF16"));
+      }
+      if (t->rank() < 2 || t->cols() % tr.block_size != 0 || tr.dequantize == nullptr) {
+        return Status::error(cat("tensor '", name, "' (", tr.name, ", shape ", shape_str(t->shape),
+                                 "): rows must be a whole number of ", tr.block_size, "-element blocks"));
+      }
+    } else if (!is_float_dtype(t->dtype)) {
       return Status::error(cat("tensor '", name, "' has dtype ", dtype_name(t->dtype), ", expected F32, F16 or BF16"));
     }
     for (const auto& s : shapes) if (t->shape == s) return *t;
@@ -49,7 +60,7 @@ class Binder {
 
   Result<Linear> linear(const std::string& name, int64_t out, int64_t in, bool bias) {
     Linear l;
-    NT_ASSIGN_OR_RETURN(l.w, tensor(name + ".weight", {{out, in}}));
+    NT_ASSIGN_OR_RETURN(l.w, tensor(name + ".weight", {{out, in}}, true));
     if (bias) { NT_ASSIGN_OR_RETURN(l.bias, vec(name + ".bias", {{out}})); }
     return l;
   }
@@ -75,9 +86,14 @@ Status bind_mamba(const ModelConfig& c, Binder& b, const std::string& p, MambaWe
     m->conv_b.assign(static_cast<size_t>(d_conv), 0.0f);
   }
   NT_ASSIGN_OR_RETURN(m->dt_bias, b.vec(p + "dt_bias", {{n_m}}));
-  NT_ASSIGN_OR_RETURN(std::vector<float> a_log, b.vec(p + "A_log", {{n_m}}));
-  m->A.resize(a_log.size());
-  for (size_t i = 0; i < a_log.size(); ++i) m->A[i] = -std::exp(a_log[i]);
+  if (b.has(p + "A")) {
+    // GGUF stores A = -exp(A_log) itself (spec §14.3); the loader names it mixer.A.
+    NT_ASSIGN_OR_RETURN(m->A, b.vec(p + "A", {{n_m}}));
+  } else {
+    NT_ASSIGN_OR_RETURN(std::vector<float> a_log, b.vec(p + "A_log", {{n_m}}));
+    m->A.resize(a_log.size());
+    for (size_t i = 0; i < a_log.size(); ++i) m->A[i] = -std::exp(a_log[i]);
+  }
   NT_ASSIGN_OR_RETURN(m->D, b.vec(p + "D", {{n_m}}));
   NT_ASSIGN_OR_RETURN(m->norm, b.vec(p + "norm.weight", {{c.d_inner()}}));
   NT_ASSIGN_OR_RETURN(m->out_proj, b.linear(p + "out_proj", H, c.d_inner(), c.use_bias));
@@ -114,13 +130,15 @@ Status bind_experts(const ModelConfig& c, Binder& b, const std::string& p, MoeWe
   if (c.mlp_bias) return Status::error(cat("stacked expert tensors with mlp_bias=true are not supported (", stacked_up, ")"));
   const std::string up_name = b.has(stacked_up) ? stacked_up : stacked_up + ".weight";
   const std::string down_name = b.has(stacked_down) ? stacked_down : stacked_down + ".weight";
-  NT_ASSIGN_OR_RETURN(TensorView up, b.tensor(up_name, {{E, I, D}}));
-  NT_ASSIGN_OR_RETURN(TensorView down, b.tensor(down_name, {{E, D, I}}));
-  const size_t es = dtype_size(up.dtype), ds = dtype_size(down.dtype);
+  NT_ASSIGN_OR_RETURN(TensorView up, b.tensor(up_name, {{E, I, D}}, true));
+  NT_ASSIGN_OR_RETURN(TensorView down, b.tensor(down_name, {{E, D, I}}, true));
+  // One expert is a run of whole rows, so its slice is valid for block types too.
+  const size_t up_bytes = static_cast<size_t>(I) * up.row_bytes(), down_bytes = static_cast<size_t>(D) * down.row_bytes();
   for (int64_t e = 0; e < E; ++e) {
     MlpWeights& x = m->experts[static_cast<size_t>(e)];
-    x.up_proj.w = TensorView{cat(up_name, "[", e, "]"), up.dtype, {I, D}, up.data + static_cast<size_t>(e * I * D) * es, static_cast<size_t>(I * D) * es};
-    x.down_proj.w = TensorView{cat(down_name, "[", e, "]"), down.dtype, {D, I}, down.data + static_cast<size_t>(e * D * I) * ds, static_cast<size_t>(D * I) * ds};
+    const size_t ue = static_cast<size_t>(e);
+    x.up_proj.w = TensorView{cat(up_name, "[", e, "]"), up.dtype, {I, D}, up.data + ue * up_bytes, up_bytes, up.qtype};
+    x.down_proj.w = TensorView{cat(down_name, "[", e, "]"), down.dtype, {D, I}, down.data + ue * down_bytes, down_bytes, down.qtype};
   }
   return Status::ok();
 }
@@ -168,7 +186,7 @@ Result<ModelWeights> bind_weights(const ModelConfig& c, const TensorStore& store
   const std::string& pre = w.prefix;
   std::string emb = pre + "embeddings.weight";
   if (!b.has(emb)) emb = b.has(pre + "embedding.weight") ? pre + "embedding.weight" : pre + "embed_tokens.weight";
-  NT_ASSIGN_OR_RETURN(w.embeddings, b.tensor(emb, {{V, H}}));
+  NT_ASSIGN_OR_RETURN(w.embeddings, b.tensor(emb, {{V, H}}, true));
   NT_ASSIGN_OR_RETURN(w.norm_f, b.vec(pre + "norm_f.weight", {{H}}));
   if (b.has("lm_head.weight") || !c.tie_word_embeddings) {
     NT_ASSIGN_OR_RETURN(w.lm_head, b.linear("lm_head", V, H, false));

@@ -21,6 +21,16 @@ float dot_f32(const float* a, const float* b, int64_t n) {
 void convert_rows(const TensorView& t, int64_t row, int64_t count, float* out) {
   const int64_t cols = t.rank() == 1 ? t.dim(0) : t.numel() / t.dim(0);
   const int64_t n = cols * count, start = row * cols;
+  if (t.quantized()) {
+    // Block types: each row is a whole number of blocks (checked when the weights were bound).
+    const GgmlTypeTraits& tr = ggml_type_traits(t.qtype);
+    NT_CHECK(tr.dequantize != nullptr && cols % tr.block_size == 0);
+    const size_t rb = static_cast<size_t>(cols / tr.block_size) * tr.type_size;
+    for (int64_t r = 0; r < count; ++r) {
+      tr.dequantize(t.data + static_cast<size_t>(row + r) * rb, out + r * cols, cols);
+    }
+    return;
+  }
   switch (t.dtype) {
     case DType::F32:
       std::memcpy(out, t.data + 4 * start, static_cast<size_t>(n) * 4);
@@ -45,7 +55,7 @@ void convert_rows(const TensorView& t, int64_t row, int64_t count, float* out) {
 
 void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool) {
   const int64_t n_out = l.out(), n_in = l.in();
-  const bool f32 = l.w.dtype == DType::F32;
+  const bool f32 = l.w.dtype == DType::F32 && !l.w.quantized();
   // Rows are handed out in blocks; each block of weight rows is converted once and used for all T tokens.
   constexpr int64_t kRowBlock = 16;
   const int64_t n_blocks = (n_out + kRowBlock - 1) / kRowBlock;

@@ -11,7 +11,8 @@
 
 namespace nt {
 
-// Converts `count` consecutive rows of a 2-D F32/F16/BF16 tensor, starting at `row`, to fp32.
+// Converts `count` consecutive rows of a 2-D tensor (F32/F16/BF16 or a ggml block type), starting at `row`,
+// to fp32.
 // out: [count, cols]
 void convert_rows(const TensorView& t, int64_t row, int64_t count, float* out);
 

@@ -1,4 +1,5 @@
-// libFuzzer target: parse arbitrary bytes as GGUF and touch everything the parser exposes. Any
+// libFuzzer target: parse arbitrary bytes as GGUF, touch everything the parser exposes, then load it as a
+// Nemotron model (config from metadata, tensor mapping, weight binding). Any
 // crash, sanitizer report, hang or runaway allocation is a bug; errors are the expected outcome.
 #include <cstddef>
 #include <cstdint>
@@ -6,6 +7,8 @@
 #include <vector>
 
 #include "formats/gguf.h"
+#include "formats/gguf_model.h"
+#include "model/hybrid_lm.h"
 #include "quant/ggml_type.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -35,5 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)nt::dequantize_row(t.type, t.data, row.data(), n);
     }
   }
+  // The model layer: metadata → config, layer-kind cross-checks, tensor mapping and weight binding.
+  auto shared = std::make_shared<const nt::GgufFile>(std::move(file).value());
+  auto model = nt::gguf_model_from_file(shared);
+  if (model.is_ok()) (void)nt::HybridLM::from_parts(std::move(model->config), std::move(model->store));
   return 0;
 }

@@ -1,0 +1,21 @@
+// Random-weight models of any size, written straight to GGUF (`nemotron synth`): the matrices have no
+// backing memory; their rows are generated on demand from (tensor name, row) while the file is written,
+// so memory stays at one block of rows whatever the model size. Small per-channel vectors are real.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+#include "formats/gguf_export.h"
+#include "model/config.h"
+
+namespace nt {
+
+// The config with every width and count scaled by f (0 < f <= 1), keeping block-size multiples and the
+// head / group structure; the layer pattern is unchanged.
+ModelConfig shrink_config(ModelConfig c, double f);
+
+Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed);
+
+}  // namespace nt
