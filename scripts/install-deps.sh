@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake clang libclang-rt-14-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev libcpp-httplib-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev libcpp-httplib-dev pkg-config
   python3 python3-numpy python3-torch unicode-data
 
 )

@@ -12,6 +12,7 @@ int cmd_chat(int argc, char** argv);
 int cmd_perplexity(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_detokenize(int argc, char** argv);
+int cmd_serve(int argc, char** argv);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -24,6 +25,7 @@ const std::vector<Command>& commands() {
       {"version", "print the version", cmd_version},
       {"tokenize", "text -> token ids (JSON array; --jsonl: one array per line)", cmd_tokenize},
       {"detokenize", "token ids -> text", cmd_detokenize},
+      {"serve", "OpenAI-compatible HTTP server with continuous batching and state reuse", cmd_serve},
   };
   return kCommands;
 }
