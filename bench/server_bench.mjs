@@ -93,7 +93,7 @@ for (const d of out.decode) d.speedup_vs_1 = base1 ? d.tok_per_s / base1.tok_per
 const salt = Math.random().toString(36).slice(2);
 const messages = [{ role: "system", content: `Session ${salt}. You are a helpful assistant.` }];
 let i = 0;
-while (JSON.stringify(messages).length < convTokens - 200) {
+while (JSON.stringify(messages).length < convTokens * 1.4) {
   messages.push({ role: "user", content: `Question ${i}: what happened in chapter ${i} of the story we are writing?` });
   messages.push({ role: "assistant", content: `In chapter ${i} the travellers crossed river ${i} and met a stranger.` });
   i++;
