@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake clang libclang-rt-14-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev libcpp-httplib-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev libcpp-httplib-dev pkg-config
   # OpenBLAS makes Debian's torch ~10x faster for tools/train (the reference tests tolerate either BLAS).
   python3 python3-numpy python3-torch python3-regex libopenblas0-pthread unicode-data
 

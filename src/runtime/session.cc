@@ -15,15 +15,6 @@ double now_seconds() {
 }
 }  // namespace
 
-const char* finish_reason_name(FinishReason r) {
-  switch (r) {
-    case FinishReason::Stop: return "stop";
-    case FinishReason::Length: return "length";
-    case FinishReason::Cancelled: return "cancelled";
-  }
-  return "stop";
-}
-
 void Session::reset() {
   state_.reset();
   history_.clear();
@@ -72,95 +63,27 @@ Status Session::prefill(const std::vector<int32_t>& prompt, StateCache* cache, i
 Result<GenerateResult> Session::generate(const std::vector<int32_t>& prompt, const text::Tokenizer& tokenizer,
                                          const GenerateOptions& o, StateCache* cache,
                                          const std::function<bool(const StreamDelta&)>& on_delta) {
-  GenerateResult r;
-  r.prompt_tokens = static_cast<int64_t>(prompt.size());
-  if (o.max_context > 0 && r.prompt_tokens >= o.max_context) {
-    return Status::error(cat("the prompt has ", r.prompt_tokens, " tokens; the context limit is ", o.max_context,
-                             " and leaves no room to generate"));
-  }
-  NT_ASSIGN_OR_RETURN(Sampler sampler, Sampler::create(o.sampling));
+  NT_ASSIGN_OR_RETURN(std::unique_ptr<Generation> g,
+                      Generation::create(tokenizer, o, static_cast<int64_t>(prompt.size())));
+  GenerateResult& r = g->result();
   const double t0 = now_seconds();
   std::vector<float> logits;
   NT_RETURN_IF_ERROR(prefill(prompt, cache, o.prefill_chunk, &logits, &r.reused_tokens, o.snapshot_at));
   const double t1 = now_seconds();
   r.prefill_seconds = t1 - t0;
-
-  text::StreamDecoder detok(tokenizer, /*skip_special_tokens=*/false);
-  StopMatcher stops(o.stop);
-  ReasoningSplitter splitter(o.split_reasoning && o.prompt_opened_think);
-  ThinkingBudgetController budget(o.budget, o.prompt_opened_think);
-  int64_t limit = o.sampling.max_tokens > 0 ? o.sampling.max_tokens : INT64_MAX;
-  if (o.max_context > 0) limit = std::min(limit, o.max_context - r.prompt_tokens);
-
-  bool cancelled = false, stopped = false;
-  // Routes finished text through the reasoning splitter to the caller.
-  auto emit = [&](const std::string& text) {
-    if (text.empty() || cancelled) return;
-    StreamDelta d;
-    if (o.split_reasoning) {
-      ReasoningDelta rd = splitter.push(text);
-      d.content = std::move(rd.content);
-      d.reasoning = std::move(rd.reasoning);
-    } else {
-      d.content = text;
+  while (!g->done()) {
+    NT_ASSIGN_OR_RETURN(std::vector<int32_t> feed_ids, g->step(logits));
+    StreamDelta d = g->take_delta();
+    if (!d.empty() && on_delta && !on_delta(d)) g->cancel();
+    if (!feed_ids.empty() && !g->done()) {
+      NT_RETURN_IF_ERROR(feed(feed_ids.data(), static_cast<int64_t>(feed_ids.size()), &logits));
     }
-    r.content += d.content;
-    r.reasoning += d.reasoning;
-    if ((!d.content.empty() || !d.reasoning.empty()) && on_delta && !on_delta(d)) cancelled = true;
-  };
-  auto push_token_text = [&](int32_t tok) -> Status {
-    NT_ASSIGN_OR_RETURN(std::string piece, detok.push(tok));
-    StopMatcher::Output out = stops.push(piece);
-    emit(out.text);
-    if (out.stopped) stopped = true;
-    return Status::ok();
-  };
-
-  while (static_cast<int64_t>(r.tokens.size()) < limit && !stopped && !cancelled) {
-    std::string forced = budget.take_forced_text();
-    if (!forced.empty()) {
-      NT_ASSIGN_OR_RETURN(std::vector<int32_t> ids, tokenizer.encode(forced, /*add_special_tokens=*/false));
-      for (int32_t id : ids) {
-        if (id < 0) return Status::error("thinking-budget closing text does not tokenize");
-        r.tokens.push_back(id);
-        NT_RETURN_IF_ERROR(push_token_text(id));
-      }
-      if (!ids.empty()) NT_RETURN_IF_ERROR(feed(ids.data(), static_cast<int64_t>(ids.size()), &logits));
-      continue;
-    }
-    NT_ASSIGN_OR_RETURN(int32_t tok, sampler.sample(logits, r.tokens));
-    if (!o.ignore_eos && std::find(o.eos_ids.begin(), o.eos_ids.end(), tok) != o.eos_ids.end()) {
-      stopped = true;
-      break;
-    }
-    r.tokens.push_back(tok);
-    {
-      // The budget counts the token's text as the splitter saw it; feed it the raw piece.
-      NT_ASSIGN_OR_RETURN(std::string piece, detok.push(tok));
-      budget.on_token(piece);
-      StopMatcher::Output out = stops.push(piece);
-      emit(out.text);
-      if (out.stopped) stopped = true;
-    }
-    if (stopped || cancelled || static_cast<int64_t>(r.tokens.size()) >= limit) break;
-    NT_RETURN_IF_ERROR(feed(&tok, 1, &logits));
   }
-  if (!stopped && !cancelled) {
-    StopMatcher::Output out = stops.push(detok.flush());
-    emit(out.text);
-    if (!out.stopped) emit(stops.flush());
-  }
-  if (o.split_reasoning && !cancelled) {
-    ReasoningDelta rd = splitter.finish();
-    StreamDelta d{rd.content, rd.reasoning};
-    r.content += d.content;
-    r.reasoning += d.reasoning;
-    if ((!d.content.empty() || !d.reasoning.empty()) && on_delta) on_delta(d);
-  }
-  r.finish = cancelled ? FinishReason::Cancelled : stopped ? FinishReason::Stop : FinishReason::Length;
-  if (cache) cache->put(history_, state_);  // end of turn
+  StreamDelta tail = g->take_delta();
+  if (!tail.empty() && on_delta) on_delta(tail);
   r.decode_seconds = now_seconds() - t1;
-  return r;
+  if (cache) cache->put(history_, state_);  // end of turn
+  return std::move(r);
 }
 
 }  // namespace nt

@@ -12,42 +12,13 @@
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "model/hybrid_lm.h"
+#include "runtime/generation.h"
 #include "runtime/state_cache.h"
 #include "sampling/reasoning.h"
 #include "sampling/sampler.h"
 #include "text/tokenizer.h"
 
 namespace nt {
-
-struct GenerateOptions {
-  SamplingParams sampling;                // sampling.max_tokens: generated-token limit (0 = up to the context)
-  std::vector<std::string> stop;          // stop strings (excluded from the output)
-  std::vector<int32_t> eos_ids;           // generation ends after sampling one of these (not emitted)
-  bool ignore_eos = false;
-  bool split_reasoning = false;           // route <think>…</think> text to `reasoning`
-  bool prompt_opened_think = false;       // the generation prompt ended inside <think>
-  ThinkingBudget budget;                  // max_reasoning_tokens -1 = unlimited
-  int64_t max_context = 0;                // prompt + generated limit (0 = none)
-  int64_t prefill_chunk = 256;            // prompts are prefilled in chunks of this many tokens
-  std::vector<int64_t> snapshot_at;       // extra prompt positions to snapshot into the cache (e.g. the end of
-                                          // the conversation before the generation prompt)
-};
-
-enum class FinishReason { Stop, Length, Cancelled };
-const char* finish_reason_name(FinishReason r);  // "stop", "length", "cancelled"
-
-struct StreamDelta {
-  std::string content;
-  std::string reasoning;
-};
-
-struct GenerateResult {
-  std::vector<int32_t> tokens;   // generated ids (sampled and forced), excluding a final EOS
-  std::string content, reasoning;
-  FinishReason finish = FinishReason::Stop;
-  int64_t prompt_tokens = 0, reused_tokens = 0;
-  double prefill_seconds = 0, decode_seconds = 0;
-};
 
 class Session {
  public:
