@@ -54,6 +54,7 @@ struct Scheduler::Sequence {
   std::vector<int32_t> history;  // exactly the tokens `state` has consumed
   std::vector<int32_t> feed;     // tokens to consume in the next decode row
   int64_t prefilled = 0;         // prompt tokens consumed
+  std::vector<int64_t> snapshot_at;  // extra prompt positions to snapshot (e.g. end of the conversation)
   bool finished = false;
   Status error;
   std::chrono::steady_clock::time_point started;
@@ -101,6 +102,7 @@ std::shared_ptr<RequestStream> Scheduler::submit(std::vector<int32_t> prompt, co
   seq->stream = std::make_shared<RequestStream>();
   seq->stream->submitted_ = std::chrono::steady_clock::now();
   seq->prompt = std::move(prompt);
+  seq->snapshot_at = options.snapshot_at;
   seq->gen = std::move(gen).value();
   std::shared_ptr<RequestStream> stream = seq->stream;
   {
@@ -217,6 +219,9 @@ void Scheduler::step(std::vector<std::unique_ptr<Sequence>>& running) {
     // Chunks end at absolute multiples of prefill_chunk so snapshots of shared prefixes line up across requests.
     const int64_t c = options_.prefill_chunk;
     chunk_len = std::min(c - s->prefilled % c, n - s->prefilled);
+    for (int64_t pos : s->snapshot_at) {  // also stop at requested snapshot positions
+      if (pos > s->prefilled && pos < s->prefilled + chunk_len) chunk_len = pos - s->prefilled;
+    }
     const bool last = s->prefilled + chunk_len == n;
     items.push_back({s->prompt.data() + s->prefilled, chunk_len, &s->state, last ? LogitsMode::Last : LogitsMode::None});
     owners.push_back(s.get());
@@ -251,7 +256,8 @@ void Scheduler::step(std::vector<std::unique_ptr<Sequence>>& running) {
     if (&s == prefill) {
       s.prefilled += it.n;
       const bool done = s.prefilled == static_cast<int64_t>(s.prompt.size());
-      if (done || s.prefilled % options_.prefill_chunk == 0) cache_.put(s.history, s.state);
+      const bool requested = std::find(s.snapshot_at.begin(), s.snapshot_at.end(), s.prefilled) != s.snapshot_at.end();
+      if (done || requested || s.prefilled % options_.prefill_chunk == 0) cache_.put(s.history, s.state);
       if (done) s.prefill_seconds = seconds_since(s.started);
     }
     if (it.logits != LogitsMode::Last) continue;

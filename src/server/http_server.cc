@@ -147,6 +147,9 @@ void HttpServer::Impl::generate(const httplib::Request& req, httplib::Response& 
     if (!p) return send_error(res, api_error(400, p.status().message(), "invalid_request_error", "invalid_messages"));
     prompt = std::move(p->tokens);
     ar.gen.prompt_opened_think = p->opened_think;
+    // Snapshot where the conversation ends and the generation prompt begins: the next turn extends it even when
+    // the template drops this turn's reasoning from the history.
+    if (p->conversation_len > 0) ar.gen.snapshot_at.push_back(p->conversation_len);
   } else if (ar.prompt_is_ids) {
     prompt = ar.prompt_ids;
   } else {
