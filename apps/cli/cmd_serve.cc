@@ -6,6 +6,10 @@
 // --drain-seconds), close the listener and exit 0.
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <climits>
 #include <cstdio>
 #include <thread>
@@ -82,8 +86,10 @@ int cmd_serve(int argc, char** argv) {
   std::fprintf(stderr, "nemotron serve: model %s, %lld slots, context %lld, listening on http://%s:%d\n",
                opts.model_name.c_str(), *parallel, *ctx, opts.host.c_str(), http.port());
   std::fflush(stderr);
+  std::atomic<bool> listener_done{false};
   std::thread listener([&] {
     http.run();
+    listener_done = true;
     kill(getpid(), SIGTERM);  // the listener stopped on its own: shut down the same way
   });
   int sig = 0;
@@ -92,7 +98,12 @@ int cmd_serve(int argc, char** argv) {
   http.set_draining();
   scheduler.drain(std::chrono::seconds(*drain));
   http.wait_idle(std::chrono::seconds(10));  // the last events of finished streams reach their clients
-  http.stop();
+  // httplib's stop() does nothing until the accept loop is running; a signal that arrives right after start-up
+  // can come before that, so repeat it until the listener has returned.
+  while (!listener_done) {
+    http.stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   listener.join();
   std::fprintf(stderr, "nemotron serve: stopped\n");
   return 0;
