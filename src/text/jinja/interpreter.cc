@@ -29,8 +29,11 @@ Status Interpreter::check_size(size_t bytes) const {
 
 Result<std::string> Interpreter::run(const NodeList& program, const EnvPtr& root) {
   std::string out;
-  NT_ASSIGN_OR_RETURN(Flow flow, exec_block(program, root, &out));
-  if (flow != Flow::kNormal) return Status::error("'{% break %}' or '{% continue %}' outside of a for loop");
+  Result<Flow> flow = exec_block(program, root, &out);
+  for (const auto& ns : mutated_namespaces_) ns->items.clear();  // break any cycle the template made
+  mutated_namespaces_.clear();
+  if (!flow.is_ok()) return flow.status();
+  if (*flow != Flow::kNormal) return Status::error("'{% break %}' or '{% continue %}' outside of a for loop");
   return out;
 }
 
@@ -210,6 +213,7 @@ Status Interpreter::exec_set(const Node& node, const EnvPtr& env) {
       return at_line(node.line, Status::error("namespace attributes are assigned by name (ns.name)"));
     }
     object.dict->set(target.b->name, std::move(value));
+    if (mutated_namespaces_.empty() || mutated_namespaces_.back() != object.dict) mutated_namespaces_.push_back(object.dict);
     return Status::ok();
   }
   return assign_target(target, value, env);

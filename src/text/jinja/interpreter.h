@@ -82,6 +82,11 @@ class Interpreter {
                               bool wants_varargs, ValueList args, const EnvPtr& scope);
   Status assign_target(const Node& target, const Value& value, const EnvPtr& env);
 
+  // Namespaces assigned to during this render. Attribute assignment is the only way a template can make a
+  // reference cycle ({% set ns.me = ns %}); run() empties these namespaces when it returns, so no cycle outlives
+  // the render.
+  std::vector<std::shared_ptr<Dict>> mutated_namespaces_;
+
   Result<Value> eval_binary(const Node& node, const EnvPtr& env);
   Result<Value> eval_unary(const Node& node, const EnvPtr& env);
   Result<Value> eval_member(const Node& node, const EnvPtr& env);
