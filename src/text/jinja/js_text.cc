@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "text/unicode.h"
+
 namespace nt::jinja {
 
 uint32_t next_code_point(std::string_view s, size_t* pos) {
@@ -31,23 +33,7 @@ uint32_t next_code_point(std::string_view s, size_t* pos) {
   return cp;
 }
 
-void append_utf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+void append_utf8(std::string* out, uint32_t cp) { text::append_utf8(out, static_cast<char32_t>(cp)); }
 
 std::string sanitize_utf8(std::string_view s) {
   std::string out;
