@@ -1,5 +1,6 @@
 // The command table. Add a command: write cmd_<name>.cc with `int cmd_<name>(int, char**)`, list it here.
 #include "cli.h"
+#include "core/cpu_features.h"
 
 namespace nt::cli {
 
@@ -40,7 +41,7 @@ void print_usage(FILE* out) {
 }
 
 int cmd_version(int, char**) {
-  std::printf("nemotron 0.1.0\n");
+  std::printf("nemotron 0.1.0\ncpu: %s\n", describe(cpu_features()).c_str());
   return 0;
 }
 
