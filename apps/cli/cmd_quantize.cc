@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "core/thread_pool.h"
 #include "core/strings.h"
 #include "formats/gguf_export.h"
 #include "formats/gguf_tokenizer.h"
@@ -28,6 +29,7 @@ int cmd_quantize(int argc, char** argv) {
   auto tok = gguf_tokenizer_metadata(dir, (*model)->config());
   if (!tok) return fail("quantize", tok.status());
   o.extra = std::move(tok).value();
+  o.threads = hardware_threads();
   if (Status s = export_gguf(out, (*model)->config(), (*model)->weights(), o); !s) return fail("quantize", s);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "wrote %s (%s) in %.1f s\n", out.c_str(), std::string(gguf_preset_name(o.preset)).c_str(), secs);

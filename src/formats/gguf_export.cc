@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/strings.h"
+#include "core/thread_pool.h"
 #include "formats/gguf_model.h"
 #include "ops/linear.h"
 
@@ -292,20 +293,27 @@ std::vector<std::pair<std::string, GgufValue>> model_metadata(const ModelConfig&
   return kv;
 }
 
-// Converts, quantizes and writes one tensor in blocks of rows.
-Status write_tensor(GgufWriter& wr, const OutTensor& t) {
+// Converts, quantizes and writes one tensor in blocks of rows; the rows of a block are split across threads.
+Status write_tensor(GgufWriter& wr, const OutTensor& t, ThreadPool& pool) {
   const int64_t cols = t.ne[0], n = t.n_rows();
   NT_ASSIGN_OR_RETURN(size_t rb, ggml_row_size(t.type, cols));
-  const int64_t block = std::max<int64_t>(1, std::min<int64_t>(n, (int64_t{4} << 20) / std::max<int64_t>(1, cols * 4)));
+  const int64_t block = std::max<int64_t>(1, std::min<int64_t>(n, (int64_t{16} << 20) / std::max<int64_t>(1, cols * 4)));
   std::vector<float> f(static_cast<size_t>(block * cols));
   std::vector<uint8_t> q(static_cast<size_t>(block) * rb);
+  std::vector<Status> errors(static_cast<size_t>(pool.size()));
   for (int64_t r0 = 0; r0 < n; r0 += block) {
     const int64_t cnt = std::min(block, n - r0);
-    t.rows(r0, cnt, f.data());
-    for (int64_t r = 0; r < cnt; ++r) {
-      Status s = quantize_row(t.type, f.data() + r * cols, q.data() + static_cast<size_t>(r) * rb, cols);
-      if (!s.is_ok()) return s.with_context(cat("tensor '", t.name, "' row ", r0 + r));
-    }
+    pool.parallel_for(cnt, [&](int64_t b, int64_t e, int th) {
+      t.rows(r0 + b, e - b, f.data() + b * cols);
+      for (int64_t r = b; r < e; ++r) {
+        Status s = quantize_row(t.type, f.data() + r * cols, q.data() + static_cast<size_t>(r) * rb, cols);
+        if (!s.is_ok()) {
+          errors[static_cast<size_t>(th)] = s.with_context(cat("tensor '", t.name, "' row ", r0 + r));
+          return;
+        }
+      }
+    });
+    for (const Status& s : errors) NT_RETURN_IF_ERROR(s);
     NT_RETURN_IF_ERROR(wr.write_tensor_data(q.data(), static_cast<size_t>(cnt) * rb));
   }
   return Status::ok();
@@ -354,7 +362,8 @@ Status export_gguf(const std::string& path, const ModelConfig& c, const ModelWei
   for (const auto& [k, v] : model_metadata(c, o)) NT_RETURN_IF_ERROR(wr->add(k, v));
   for (const auto& [k, v] : o.extra) NT_RETURN_IF_ERROR(wr->add(k, v));
   for (const auto& t : ts) NT_RETURN_IF_ERROR(wr->add_tensor(t.name, t.type, t.ne));
-  for (const auto& t : ts) NT_RETURN_IF_ERROR(write_tensor(*wr, t));
+  ThreadPool pool(o.threads);
+  for (const auto& t : ts) NT_RETURN_IF_ERROR(write_tensor(*wr, t, pool));
   return wr->finish();
 }
 

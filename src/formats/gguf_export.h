@@ -36,6 +36,8 @@ struct GgufExportOptions {
   // Source of matrix rows; empty: convert_rows over the views' data (a loaded checkpoint). Synthetic
   // models pass views without data and a generator here.
   RowFiller rows;
+  // Threads that convert and quantize rows (the row source must allow concurrent calls; both do).
+  int threads = 1;
 };
 
 // The GGUF architecture name for a config: nemotron_h_moe when it has MoE layers.

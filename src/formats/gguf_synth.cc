@@ -121,11 +121,12 @@ ModelConfig shrink_config(ModelConfig c, double f) {
   return c;
 }
 
-Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed) {
+Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed, int threads) {
   const ModelWeights w = synth_weights(c, seed);
   GgufExportOptions o;
   o.preset = preset;
   o.name = "nemotron-synth";
+  o.threads = threads;
   // Row r of a matrix: uniform with std 1/sqrt(in), from a stream seeded by (name, row): any order, any size.
   o.rows = [seed](const TensorView& t, int64_t row, int64_t count, float* out) {
     const int64_t cols = t.cols();

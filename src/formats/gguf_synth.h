@@ -16,6 +16,6 @@ namespace nt {
 // head / group structure; the layer pattern is unchanged.
 ModelConfig shrink_config(ModelConfig c, double f);
 
-Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed);
+Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed, int threads = 1);
 
 }  // namespace nt

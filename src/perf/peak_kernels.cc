@@ -1,0 +1,42 @@
+// Portable roofline loops, for machines without the x86 kernels (the compiler picks the instructions).
+#include "perf/peak_kernels.h"
+
+namespace nt::perf::scalar {
+
+double f32_fma_loop(int64_t iters, float seed, float* sink) {
+  float a = seed, b = 1.0f - seed * 1e-7f;
+  float c[16];
+  for (float& x : c) x = a;
+  for (int64_t i = 0; i < iters; ++i) {
+    for (float& x : c) x = a * b + x;
+  }
+  float s = 0;
+  for (float x : c) s += x;
+  *sink = s;
+  return static_cast<double>(iters) * 16 * 2;
+}
+
+double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink) {
+  const int8_t a = static_cast<int8_t>(seed & 0x3f), b = 3;
+  int32_t c[16] = {0};
+  for (int64_t i = 0; i < iters; ++i) {
+    for (int j = 0; j < 16; ++j) c[j] += static_cast<int32_t>(static_cast<int8_t>(a + j)) * b;
+  }
+  int32_t s = 0;
+  for (int32_t x : c) s += x;
+  *sink = s;
+  return static_cast<double>(iters) * 16 * 2;
+}
+
+uint64_t read_sum(const uint64_t* p, int64_t n) {
+  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (int64_t i = 0; i < n; i += 4) {
+    s0 += p[i];
+    s1 += p[i + 1];
+    s2 += p[i + 2];
+    s3 += p[i + 3];
+  }
+  return s0 + s1 + s2 + s3;
+}
+
+}  // namespace nt::perf::scalar

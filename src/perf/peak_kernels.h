@@ -1,0 +1,27 @@
+// Per-ISA inner loops for the roofline measurements (machine_roofline.cc dispatches among them).
+// Each returns the number of operations it performed (a multiply-add counts as 2); `seed` keeps the
+// compiler from folding the loop.
+#pragma once
+
+#include <cstdint>
+
+namespace nt::perf {
+
+namespace scalar {
+double f32_fma_loop(int64_t iters, float seed, float* sink);
+double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink);
+uint64_t read_sum(const uint64_t* p, int64_t n);
+}  // namespace scalar
+
+namespace avx2 {
+double f32_fma_loop(int64_t iters, float seed, float* sink);
+double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink);
+uint64_t read_sum(const uint64_t* p, int64_t n);
+}  // namespace avx2
+
+namespace avx512 {
+double f32_fma_loop(int64_t iters, float seed, float* sink);
+double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink);
+}  // namespace avx512
+
+}  // namespace nt::perf

@@ -1,0 +1,75 @@
+// AVX2 roofline loops: 10 independent chains per instruction sequence (enough to cover its latency on
+// current cores), registers only; `asm volatile` keeps the operands opaque so nothing is hoisted.
+#include <immintrin.h>
+
+#include "perf/peak_kernels.h"
+
+namespace nt::perf::avx2 {
+
+double f32_fma_loop(int64_t iters, float seed, float* sink) {
+  __m256 a = _mm256_set1_ps(seed), b = _mm256_set1_ps(1.0f - seed * 1e-7f);
+  __m256 c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a;
+  for (int64_t i = 0; i < iters; ++i) {
+    __asm__ volatile("" : "+x"(a), "+x"(b));
+    c0 = _mm256_fmadd_ps(a, b, c0);
+    c1 = _mm256_fmadd_ps(a, b, c1);
+    c2 = _mm256_fmadd_ps(a, b, c2);
+    c3 = _mm256_fmadd_ps(a, b, c3);
+    c4 = _mm256_fmadd_ps(a, b, c4);
+    c5 = _mm256_fmadd_ps(a, b, c5);
+    c6 = _mm256_fmadd_ps(a, b, c6);
+    c7 = _mm256_fmadd_ps(a, b, c7);
+    c8 = _mm256_fmadd_ps(a, b, c8);
+    c9 = _mm256_fmadd_ps(a, b, c9);
+  }
+  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                           _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(_mm256_add_ps(c6, c7),
+                                                                               _mm256_add_ps(c8, c9))));
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  *sink = out[0];
+  return static_cast<double>(iters) * 10 * 8 * 2;
+}
+
+double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink) {
+  // One step = vpmaddubsw (32 u8×s8 products, pairs summed to i16) + vpmaddwd (pairs to i32) + vpaddd:
+  // the sequence every AVX2 int8 dot product kernel issues per 32 multiply-adds.
+  __m256i a = _mm256_set1_epi8(static_cast<char>(seed & 0x3f)), b = _mm256_set1_epi8(3);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0,
+          c9 = c0;
+  for (int64_t i = 0; i < iters; ++i) {
+    __asm__ volatile("" : "+x"(a), "+x"(b));
+    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), ones));
+    c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(_mm256_maddubs_epi16(a, a), ones));
+    c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(_mm256_maddubs_epi16(b, b), ones));
+    c4 = _mm256_add_epi32(c4, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+    c5 = _mm256_add_epi32(c5, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), ones));
+    c6 = _mm256_add_epi32(c6, _mm256_madd_epi16(_mm256_maddubs_epi16(a, a), ones));
+    c7 = _mm256_add_epi32(c7, _mm256_madd_epi16(_mm256_maddubs_epi16(b, b), ones));
+    c8 = _mm256_add_epi32(c8, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+    c9 = _mm256_add_epi32(c9, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), ones));
+  }
+  __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)),
+                               _mm256_add_epi32(_mm256_add_epi32(c4, c5),
+                                                _mm256_add_epi32(_mm256_add_epi32(c6, c7), _mm256_add_epi32(c8, c9))));
+  *sink = _mm256_extract_epi32(s, 0);
+  return static_cast<double>(iters) * 10 * 32 * 2;
+}
+
+uint64_t read_sum(const uint64_t* p, int64_t n) {
+  // Four independent 256-bit accumulators over 128-byte steps; n is a multiple of 16.
+  __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+  for (int64_t i = 0; i < n; i += 16) {
+    s0 = _mm256_add_epi64(s0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
+    s1 = _mm256_add_epi64(s1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 4)));
+    s2 = _mm256_add_epi64(s2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 8)));
+    s3 = _mm256_add_epi64(s3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 12)));
+  }
+  __m256i s = _mm256_add_epi64(_mm256_add_epi64(s0, s1), _mm256_add_epi64(s2, s3));
+  return static_cast<uint64_t>(_mm256_extract_epi64(s, 0) + _mm256_extract_epi64(s, 1) +
+                               _mm256_extract_epi64(s, 2) + _mm256_extract_epi64(s, 3));
+}
+
+}  // namespace nt::perf::avx2

@@ -1,0 +1,59 @@
+// AVX-512 roofline loops (zmm registers): fp32 FMA and the VNNI int8 dot product vpdpbusd.
+#include <immintrin.h>
+
+#include "perf/peak_kernels.h"
+
+namespace nt::perf::avx512 {
+
+double f32_fma_loop(int64_t iters, float seed, float* sink) {
+  __m512 a = _mm512_set1_ps(seed), b = _mm512_set1_ps(1.0f - seed * 1e-7f);
+  __m512 c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a;
+  for (int64_t i = 0; i < iters; ++i) {
+    __asm__ volatile("" : "+v"(a), "+v"(b));
+    c0 = _mm512_fmadd_ps(a, b, c0);
+    c1 = _mm512_fmadd_ps(a, b, c1);
+    c2 = _mm512_fmadd_ps(a, b, c2);
+    c3 = _mm512_fmadd_ps(a, b, c3);
+    c4 = _mm512_fmadd_ps(a, b, c4);
+    c5 = _mm512_fmadd_ps(a, b, c5);
+    c6 = _mm512_fmadd_ps(a, b, c6);
+    c7 = _mm512_fmadd_ps(a, b, c7);
+    c8 = _mm512_fmadd_ps(a, b, c8);
+    c9 = _mm512_fmadd_ps(a, b, c9);
+  }
+  __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c0, c1), _mm512_add_ps(c2, c3)),
+                           _mm512_add_ps(_mm512_add_ps(c4, c5), _mm512_add_ps(_mm512_add_ps(c6, c7),
+                                                                               _mm512_add_ps(c8, c9))));
+  float out[16];
+  _mm512_storeu_ps(out, s);
+  *sink = out[0] + out[15];
+  return static_cast<double>(iters) * 10 * 16 * 2;
+}
+
+double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink) {
+  __m512i a = _mm512_set1_epi8(static_cast<char>(seed & 0x3f)), b = _mm512_set1_epi8(3);
+  __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0,
+          c9 = c0;
+  for (int64_t i = 0; i < iters; ++i) {
+    __asm__ volatile("" : "+v"(a), "+v"(b));
+    c0 = _mm512_dpbusd_epi32(c0, a, b);
+    c1 = _mm512_dpbusd_epi32(c1, b, a);
+    c2 = _mm512_dpbusd_epi32(c2, a, a);
+    c3 = _mm512_dpbusd_epi32(c3, b, b);
+    c4 = _mm512_dpbusd_epi32(c4, a, b);
+    c5 = _mm512_dpbusd_epi32(c5, b, a);
+    c6 = _mm512_dpbusd_epi32(c6, a, a);
+    c7 = _mm512_dpbusd_epi32(c7, b, b);
+    c8 = _mm512_dpbusd_epi32(c8, a, b);
+    c9 = _mm512_dpbusd_epi32(c9, b, a);
+  }
+  __m512i s = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3)),
+                               _mm512_add_epi32(_mm512_add_epi32(c4, c5),
+                                                _mm512_add_epi32(_mm512_add_epi32(c6, c7), _mm512_add_epi32(c8, c9))));
+  int32_t out[16];
+  _mm512_storeu_si512(out, s);
+  *sink = out[0] + out[15];
+  return static_cast<double>(iters) * 10 * 64 * 2;
+}
+
+}  // namespace nt::perf::avx512

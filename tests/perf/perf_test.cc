@@ -1,0 +1,151 @@
+// The roofline pieces of `nemotron bench`: model costs counted against the checkpoint's own tensors, the
+// machine measurements' sanity, resident-memory readings, and the command's output and argument errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/json.h"
+#include "model/hybrid_lm.h"
+#include "perf/machine_roofline.h"
+#include "perf/model_roofline.h"
+#include "perf/process_memory.h"
+#include "test_util.h"
+
+namespace nt {
+namespace {
+
+bool is_embedding(const std::string& name) { return name.find("embeddings") != std::string::npos || name.find("embed_tokens") != std::string::npos; }
+bool is_lm_head(const std::string& name) { return name.find("lm_head") != std::string::npos; }
+
+TEST(ModelRoofline, DenseDecodeBytesAreEveryTensorButTheEmbeddingTable) {
+  // dense_f32 stores every tensor as F32 (so its load-time fp32 copies have the same size) and has no MoE.
+  auto lm = HybridLM::load(test::fixtures_dir() + "/dense_f32");
+  ASSERT_TRUE(lm) << lm.status().message();
+  const ModelConfig& c = (*lm)->config();
+  double expected = 0;
+  for (const auto& [name, t] : (*lm)->store().tensors()) {
+    if (name.rfind("mtp.", 0) == 0) continue;
+    expected += is_embedding(name) ? static_cast<double>(t.nbytes) / static_cast<double>(t.dim(0))
+                                   : static_cast<double>(t.nbytes);
+  }
+  const perf::DecodeBytes b = perf::decode_bytes(**lm);
+  EXPECT_DOUBLE_EQ(b.weights, expected);
+  // Mamba layers: conv state [K-1, d_conv] + SSM state [n_m, P, N], fp32, read and written.
+  const double per_layer = 4.0 * ((c.conv_kernel - 1) * c.d_conv() + c.mamba_num_heads * c.mamba_head_dim * c.ssm_state_size);
+  EXPECT_DOUBLE_EQ(b.state, 2 * per_layer * static_cast<double>(c.count(LayerKind::Mamba)));
+  // K and V rows of every attention layer, fp32.
+  EXPECT_DOUBLE_EQ(b.kv_per_past, 2.0 * 4.0 * c.num_key_value_heads * c.head_dim * c.count(LayerKind::Attention));
+  EXPECT_DOUBLE_EQ(b.at(10), b.weights + b.state + 11 * b.kv_per_past);
+}
+
+TEST(ModelRoofline, DensePrefillMatmulFlopsAreTwicePerMatrixElement) {
+  auto lm = HybridLM::load(test::fixtures_dir() + "/dense_f32");
+  ASSERT_TRUE(lm) << lm.status().message();
+  double elems = 0, head = 0;
+  for (const auto& [name, t] : (*lm)->store().tensors()) {
+    if (t.rank() != 2 || is_embedding(name) || name.rfind("mtp.", 0) == 0) continue;
+    (is_lm_head(name) ? head : elems) += static_cast<double>(t.numel());
+  }
+  const perf::PrefillFlops f = perf::prefill_flops(**lm);
+  EXPECT_DOUBLE_EQ(f.matmul_per_token, 2 * elems);
+  EXPECT_DOUBLE_EQ(f.lm_head, 2 * head);
+  const ModelConfig& c = (*lm)->config();
+  EXPECT_DOUBLE_EQ(f.attn_per_pair, 4.0 * c.num_attention_heads * c.head_dim * c.count(LayerKind::Attention));
+  EXPECT_GT(f.ssm_per_token, 0);
+  EXPECT_DOUBLE_EQ(f.total(4), (f.matmul_per_token + f.ssm_per_token) * 4 + f.attn_per_pair * 10 + f.lm_head);
+}
+
+TEST(ModelRoofline, MoeDecodeCountsOnlyTheRoutedExperts) {
+  auto lm = HybridLM::load(test::fixtures_dir() + "/moe_f32");
+  ASSERT_TRUE(lm) << lm.status().message();
+  const ModelConfig& c = (*lm)->config();
+  double all = 0, experts = 0;
+  for (const auto& [name, t] : (*lm)->store().tensors()) {
+    if (name.rfind("mtp.", 0) == 0) continue;
+    const double b = is_embedding(name) ? static_cast<double>(t.nbytes) / static_cast<double>(t.dim(0))
+                                        : static_cast<double>(t.nbytes);
+    all += b;
+    if (name.find(".experts.") != std::string::npos) experts += b;
+  }
+  ASSERT_GT(experts, 0);
+  const double routed_fraction = static_cast<double>(c.num_experts_per_tok) / static_cast<double>(c.n_routed_experts);
+  EXPECT_NEAR(perf::decode_bytes(**lm).weights, all - experts + experts * routed_fraction, 1e-6 * all);
+}
+
+TEST(MachineRoofline, BandwidthAndPeaksAreMeasured) {
+  ThreadPool pool(2);
+  const perf::BandwidthResult bw = perf::measure_read_bandwidth(pool, 32 << 20, 2);
+  EXPECT_GT(bw.gb_per_s, 0.1);
+  EXPECT_TRUE(std::isfinite(bw.gb_per_s));
+  EXPECT_EQ(bw.threads, 2);
+  EXPECT_GE(bw.bytes, 32 << 20 - 8192);
+  for (perf::PeakKind k : {perf::PeakKind::kF32Fma, perf::PeakKind::kInt8Dot}) {
+    const perf::PeakResult p = perf::measure_peak(pool, k, 0.02);
+    EXPECT_GT(p.gops_per_s, 0.1);
+    EXPECT_TRUE(std::isfinite(p.gops_per_s));
+    EXPECT_FALSE(p.instruction.empty());
+  }
+}
+
+TEST(MachineRoofline, WeightTypesMapToTheirInstructions) {
+  EXPECT_EQ(perf::peak_kind_for_type("q8_0"), perf::PeakKind::kInt8Dot);
+  EXPECT_EQ(perf::peak_kind_for_type("q4_K"), perf::PeakKind::kInt8Dot);
+  EXPECT_EQ(perf::peak_kind_for_type("BF16"), perf::PeakKind::kF32Fma);
+  EXPECT_EQ(perf::peak_kind_for_type("F32"), perf::PeakKind::kF32Fma);
+}
+
+TEST(ProcessMemory, PeakFollowsAllocationsAndResets) {
+  ASSERT_GT(perf::current_rss_bytes(), 0);
+  {
+    std::vector<char> big(64 << 20, 1);
+    EXPECT_GE(perf::peak_rss_bytes(), 64 << 20);
+  }
+  ASSERT_TRUE(perf::reset_peak_rss());
+  EXPECT_LT(perf::peak_rss_bytes(), perf::current_rss_bytes() + (32 << 20));
+}
+
+TEST(BenchCli, PrintsRooflineFractionsAsJson) {
+  auto r = test::run_cli({"bench", "-m", test::fixtures_dir() + "/dense_bf16", "-p", "9", "-n", "3", "-t", "2",
+                          "--bw-mb", "16", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = Json::parse(r.out);
+  EXPECT_EQ(j["weight_type"], "BF16");
+  EXPECT_EQ(j["prompt_tokens"], 9);
+  EXPECT_EQ(j["gen_tokens"], 3);
+  for (const char* k : {"prefill_tokens_per_s", "decode_tokens_per_s", "ttft_s", "bandwidth_gb_per_s",
+                        "peak_gops_per_s", "decode_bandwidth_fraction", "prefill_peak_fraction", "peak_rss_bytes",
+                        "decode_bytes_per_token", "prefill_flops_per_token"}) {
+    ASSERT_TRUE(j.contains(k)) << k;
+    EXPECT_GT(j[k].get<double>(), 0) << k;
+  }
+  EXPECT_NE(j["peak_instruction"].get<std::string>().find("fma"), std::string::npos);
+}
+
+TEST(BenchCli, TextReportNamesTheRooflines) {
+  auto r = test::run_cli({"bench", "-m", test::fixtures_dir() + "/dense_f32", "-p", "4", "-n", "2", "-t", "1",
+                          "--bw-mb", "16"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("of bandwidth"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("of peak"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak RSS"), std::string::npos) << r.out;
+}
+
+TEST(BenchCli, BadArgumentsAreClearErrors) {
+  const std::string m = test::fixtures_dir() + "/dense_f32";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"bench", "-m", m, "-p", "0"},
+           {"bench", "-m", m, "-n", "-1"},
+           {"bench", "-m", m, "-r", "0"},
+           {"bench", "-m", m, "--bw-mb", "1"},
+           {"bench", "-m", m, "-p", "abc"},
+           {"bench", "-m", test::fixtures_dir() + "/missing"},
+           {"bench", "-m", m, "--frobnicate"}}) {
+    auto r = test::run_cli(args);
+    EXPECT_EQ(r.exit_code, 1) << args.back();
+    EXPECT_NE(r.err.find("nemotron bench:"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace nt
