@@ -1,8 +1,12 @@
 #include "ops/linear.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "kernels/linear_fast.h"
 
 namespace nt {
 
@@ -53,7 +57,7 @@ void convert_rows(const TensorView& t, int64_t row, int64_t count, float* out) {
   }
 }
 
-void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool) {
+void linear_reference(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool) {
   const int64_t n_out = l.out(), n_in = l.in();
   const bool f32 = l.w.dtype == DType::F32 && !l.w.quantized();
   // Rows are handed out in blocks; each block of weight rows is converted once and used for all T tokens.
@@ -81,6 +85,28 @@ void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& po
     for (int64_t t = 0; t < T; ++t)
       for (int64_t r = 0; r < n_out; ++r) y[t * n_out + r] += l.bias[static_cast<size_t>(r)];
   }
+}
+
+namespace {
+
+std::atomic<int>& kernels_choice() {
+  static std::atomic<int> choice{[] {
+    const char* e = std::getenv("NEMOTRON_KERNELS");
+    return static_cast<int>(e != nullptr && std::strcmp(e, "reference") == 0 ? LinearKernels::kReference
+                                                                               : LinearKernels::kFast);
+  }()};
+  return choice;
+}
+
+}  // namespace
+
+void set_linear_kernels(LinearKernels k) { kernels_choice().store(static_cast<int>(k)); }
+
+LinearKernels linear_kernels() { return static_cast<LinearKernels>(kernels_choice().load()); }
+
+void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool) {
+  if (linear_kernels() == LinearKernels::kReference) return linear_reference(l, x, T, y, pool);
+  kernels::linear_fast(l, x, T, y, pool, kernels::best_isa());
 }
 
 }  // namespace nt

@@ -103,9 +103,11 @@ TEST_P(GgufFixtureTest, F32GgufGivesIdenticalLogits) {
 }
 
 // A quantized GGUF computes exactly what its dequantized weights compute: re-exporting the loaded quantized
-// model as F32 (every row dequantized) and loading that gives bit-identical logits. This pins the block layouts,
-// the load path and the quant-aware linear together. The error against the unquantized model is reported and only
-// sanity-bounded: these tiny random models amplify weight noise, so no tight bound is principled here.
+// model as F32 (every row dequantized) and loading that gives bit-identical logits on the exact reference route
+// of linear() (the fast route quantizes activations for integer dot products, so it is compared separately, within
+// the same sanity bound as the weight quantization). This pins the block layouts, the load path and the
+// quant-aware linear together. The error against the unquantized model is reported and only sanity-bounded: these
+// tiny random models amplify weight noise, so no tight bound is principled here.
 TEST_P(GgufFixtureTest, QuantizedGgufEqualsItsDequantizedWeights) {
   const std::string dir = test::fixtures_dir() + "/" + GetParam();
   test::TempDir tmp;
@@ -120,8 +122,20 @@ TEST_P(GgufFixtureTest, QuantizedGgufEqualsItsDequantizedWeights) {
     ASSERT_TRUE(gq);
     auto gd = load_ok(write_gguf(*gq, GgufPreset::F32, cat(tmp.path(), "/", name, "-dequant.gguf")));
     ASSERT_TRUE(gd);
-    const auto lq = logits_of(*gq, tokens);
-    EXPECT_EQ(max_abs_diff(lq, logits_of(*gd, tokens)), 0.0f) << name;
+    std::vector<float> lq, ld;
+    {
+      ScopedLinearKernels exact(LinearKernels::kReference);
+      lq = logits_of(*gq, tokens);
+      ld = logits_of(*gd, tokens);
+    }
+    EXPECT_EQ(max_abs_diff(lq, ld), 0.0f) << name;
+    const float fast_rel = relative_rms(lq, logits_of(*gq, tokens));
+    std::printf("%s %s: fast route vs exact route, relative RMS logit difference %.4f\n", GetParam().c_str(),
+                name.c_str(), fast_rel);
+    // MoE fixtures route each token to its top-k experts: a small activation change can flip a choice, a discrete
+    // jump that these tiny random models amplify, so they get the loose sanity bound of the weight quantization.
+    const bool moe = GetParam().rfind("moe", 0) == 0;
+    EXPECT_LT(fast_rel, moe ? 0.5f : 0.05f) << name;
     const float rel = relative_rms(ref, lq);
     std::printf("%s %s: relative RMS logit error %.4f\n", GetParam().c_str(), name.c_str(), rel);
     EXPECT_GT(rel, 0.0f) << name << ": quantization should change the logits a little";

@@ -1,0 +1,213 @@
+// Linear-layer benchmark on the Nemotron-H-8B matrix shapes (hidden 4096): decode GEMV (T = 1) in GB/s of weight
+// bytes and prefill GEMM (T = 512 by default) in GFLOP/s, for the fast route and the reference route, at 1 and 2
+// threads, next to the memory read bandwidth measured in the same run (a multi-threaded streaming read of a
+// buffer much larger than the last-level cache). One JSON object per line.
+//
+// Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] [--threads 1,2] [--gemm-t 512] [--ref-gemm-t 32]
+//                     [--no-ref] [--bw-mib 1024]
+// The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
+// with the reference K-quant quantizers would take minutes and does not change the speed).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/cpu_features.h"
+#include "core/dtype.h"
+#include "kernels/linear_fast.h"
+#include "ops/linear.h"
+#include "quant/ggml_type.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> v;
+  size_t p = 0;
+  while (p <= s.size()) {
+    size_t q = s.find(',', p);
+    if (q == std::string::npos) q = s.size();
+    if (q > p) v.push_back(s.substr(p, q - p));
+    p = q + 1;
+  }
+  return v;
+}
+
+// Streaming read of `bytes` with `threads` threads; best of `reps`, in GB/s.
+double read_bandwidth(nt::ThreadPool& pool, const std::vector<uint64_t>& buf, int reps) {
+  double best = 0;
+  std::vector<uint64_t> sink(static_cast<size_t>(pool.size()) * 8, 0);
+  for (int rep = 0; rep < reps; ++rep) {
+    const auto t0 = Clock::now();
+    pool.parallel_for(static_cast<int64_t>(buf.size() / 8), [&](int64_t b, int64_t e, int th) {
+      uint64_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      const uint64_t* p = buf.data();
+      for (int64_t i = b; i < e; ++i)
+        for (int j = 0; j < 8; ++j) a[j] += p[8 * i + j];
+      for (int j = 0; j < 8; ++j) sink[static_cast<size_t>(th) * 8 + j] += a[j];
+    });
+    best = std::max(best, static_cast<double>(buf.size() * 8) / seconds_since(t0) / 1e9);
+  }
+  volatile uint64_t keep = sink[0];
+  (void)keep;
+  return best;
+}
+
+struct Weight {
+  std::vector<uint8_t> bytes;
+  nt::Linear l;
+};
+
+Weight make_weight(const std::string& type, int64_t out, int64_t in) {
+  nt::GgmlType q = nt::GgmlType::F32;
+  nt::DType dt = nt::DType::F32;
+  bool quantized = false;
+  if (type == "bf16") {
+    dt = nt::DType::BF16;
+  } else if (type == "f16") {
+    dt = nt::DType::F16;
+  } else if (type != "f32") {
+    if (!nt::ggml_type_from_name(type, &q)) {
+      std::fprintf(stderr, "unknown type %s\n", type.c_str());
+      std::exit(2);
+    }
+    quantized = true;
+    dt = nt::DType::U8;
+  }
+  constexpr int64_t kSeedRows = 16;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd;
+  std::vector<float> src(static_cast<size_t>(kSeedRows * in));
+  for (auto& v : src) v = 0.02f * nd(rng);
+  Weight w;
+  size_t rb;
+  std::vector<uint8_t> seed;
+  if (quantized) {
+    const nt::GgmlTypeTraits& tr = nt::ggml_type_traits(q);
+    rb = static_cast<size_t>(in / tr.block_size) * tr.type_size;
+    seed.resize(rb * kSeedRows);
+    for (int64_t r = 0; r < kSeedRows; ++r) tr.quantize(src.data() + r * in, seed.data() + r * rb, in);
+  } else {
+    rb = static_cast<size_t>(in) * nt::dtype_size(dt);
+    seed.resize(rb * kSeedRows);
+    for (size_t i = 0; i < src.size(); ++i) {
+      if (dt == nt::DType::F32) {
+        std::memcpy(&seed[4 * i], &src[i], 4);
+      } else {
+        const uint16_t h = dt == nt::DType::F16 ? nt::f32_to_f16(src[i]) : nt::f32_to_bf16(src[i]);
+        std::memcpy(&seed[2 * i], &h, 2);
+      }
+    }
+  }
+  w.bytes.resize(rb * static_cast<size_t>(out));
+  for (int64_t r = 0; r < out; ++r) std::memcpy(w.bytes.data() + rb * r, seed.data() + rb * (r % kSeedRows), rb);
+  w.l.w = nt::TensorView{type, dt, {out, in}, w.bytes.data(), w.bytes.size(), q};
+  return w;
+}
+
+// Seconds per call: repeats until `budget` seconds have passed (at least `min_reps`), reports the best.
+template <typename F>
+double time_call(F&& f, double budget, int min_reps) {
+  f();  // warm-up
+  double best = 1e30, total = 0;
+  for (int rep = 0; rep < min_reps || total < budget; ++rep) {
+    const auto t0 = Clock::now();
+    f();
+    const double s = seconds_since(t0);
+    best = std::min(best, s);
+    total += s;
+    if (rep > 1000) break;
+  }
+  return best;
+}
+
+struct Shape {
+  const char* name;
+  int64_t out, in;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> types = {"f32", "bf16", "q8_0", "q4_0", "q4_K", "q6_K"};
+  std::vector<int> threads = {1, 2};
+  int64_t gemm_t = 512, ref_gemm_t = 32, bw_mib = 1024;
+  bool ref = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--types") types = split(next());
+    else if (a == "--threads") { threads.clear(); for (auto& s : split(next())) threads.push_back(std::stoi(s)); }
+    else if (a == "--gemm-t") gemm_t = std::stoll(next());
+    else if (a == "--ref-gemm-t") ref_gemm_t = std::stoll(next());
+    else if (a == "--bw-mib") bw_mib = std::stoll(next());
+    else if (a == "--no-ref") ref = false;
+    else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
+  }
+  // Nemotron-H-8B: hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
+  // MLP 21504.
+  const std::vector<Shape> shapes = {
+      {"mamba_in_proj", 18560, 4096}, {"mamba_out_proj", 4096, 8192}, {"mlp_up", 21504, 4096}, {"mlp_down", 4096, 21504}};
+  const Shape gemm_shape = shapes[1];
+
+  const nt::kernels::Isa isa = nt::kernels::best_isa();
+  std::printf("{\"bench\":\"linear\",\"cpu\":\"%s\",\"isa\":\"%s\"}\n", nt::describe(nt::cpu_features()).c_str(),
+              nt::kernels::isa_name(isa));
+  {
+    std::vector<uint64_t> buf(static_cast<size_t>(bw_mib) * (1 << 20) / 8);
+    for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;
+    for (int th : threads) {
+      nt::ThreadPool pool(th);
+      std::printf("{\"bench\":\"read_bandwidth\",\"threads\":%d,\"mib\":%lld,\"gb_per_s\":%.2f}\n", th,
+                  static_cast<long long>(bw_mib), read_bandwidth(pool, buf, 5));
+      std::fflush(stdout);
+    }
+  }
+  for (const std::string& type : types) {
+    for (const Shape& sh : shapes) {
+      const bool do_gemm = sh.name == gemm_shape.name;
+      Weight w = make_weight(type, sh.out, sh.in);
+      const int64_t tmax = do_gemm ? std::max(gemm_t, ref_gemm_t) : 1;
+      std::vector<float> x(static_cast<size_t>(tmax * sh.in)), y(static_cast<size_t>(tmax * sh.out));
+      std::mt19937 rng(2);
+      std::normal_distribution<float> nd;
+      for (auto& v : x) v = nd(rng);
+      const double wbytes = static_cast<double>(w.bytes.size());
+      for (int th : threads) {
+        nt::ThreadPool pool(th);
+        for (int route = 0; route < (ref ? 2 : 1); ++route) {
+          const bool fast = route == 0;
+          auto run = [&](int64_t T) {
+            if (fast) nt::kernels::linear_fast(w.l, x.data(), T, y.data(), pool, isa);
+            else nt::linear_reference(w.l, x.data(), T, y.data(), pool);
+          };
+          const std::string rname = fast ? nt::kernels::route_name(w.l.w, isa) : "reference";
+          const double s1 = time_call([&] { run(1); }, 0.3, 3);
+          std::printf("{\"bench\":\"gemv\",\"type\":\"%s\",\"shape\":\"%s\",\"out\":%lld,\"in\":%lld,\"threads\":%d,"
+                      "\"route\":\"%s\",\"T\":1,\"ms\":%.3f,\"weight_gb_per_s\":%.2f}\n",
+                      type.c_str(), sh.name, static_cast<long long>(sh.out), static_cast<long long>(sh.in), th,
+                      rname.c_str(), s1 * 1e3, wbytes / s1 / 1e9);
+          std::fflush(stdout);
+          if (do_gemm) {
+            const int64_t T = fast ? gemm_t : ref_gemm_t;
+            const double s = time_call([&] { run(T); }, 0.0, 2);
+            const double flop = 2.0 * static_cast<double>(T) * static_cast<double>(sh.out) * static_cast<double>(sh.in);
+            std::printf("{\"bench\":\"gemm\",\"type\":\"%s\",\"shape\":\"%s\",\"out\":%lld,\"in\":%lld,\"threads\":%d,"
+                        "\"route\":\"%s\",\"T\":%lld,\"ms\":%.1f,\"gflop_per_s\":%.2f}\n",
+                        type.c_str(), sh.name, static_cast<long long>(sh.out), static_cast<long long>(sh.in), th,
+                        rname.c_str(), static_cast<long long>(T), s * 1e3, flop / s / 1e9);
+            std::fflush(stdout);
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}

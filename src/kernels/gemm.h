@@ -1,0 +1,58 @@
+// Tile kernels behind the fast linear layer (ops/linear.h, kernels/linear_fast.h), one set per instruction set.
+//
+// A tile computes y[t * ldy + r] = dot(weight row r, activation row t0 + t) for r < nr, t < nt. Weight rows are
+// `w_stride` bytes apart in their stored type (or fp32 for the *_f32 kernels). The contract that makes batching
+// safe: every output element is computed by one fixed sequence of floating-point operations that depends only
+// on the weight row, the activation row, n_in and the instruction set, never on nr, nt, t0 or the thread. Integer
+// block sums are exact; block results are accumulated into the element's own accumulator in block order.
+//
+// This header is included by the per-ISA files, so it holds only plain types and declarations.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace nt::kernels {
+
+// Activations prepared once per linear() call, one row per token.
+struct Act {
+  int64_t n_in = 0;
+  // q8_0 (ggml's block_q8_0, stored split for aligned loads): quants [T, n_in], scales [T, n_in / 32] (the
+  // block's fp16 scale, widened to fp32).
+  const int8_t* qs = nullptr;
+  const float* d = nullptr;
+  // q8_K: ggml's block_q8_K (BlockQ8_K), [T, n_in / 256].
+  const void* q8k = nullptr;
+  // fp32: [T, n_in].
+  const float* x = nullptr;
+};
+
+using TileFn = void (*)(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                        int64_t ldy);
+
+// Portable kernels (every CPU). The integer routes follow quant::vec_dot_* (reference.h) operation for operation.
+namespace scalar {
+void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// fp32 weight rows (stored F32, or converted by convert_rows) with fp32 activations.
+void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// x: [n] -> quants [n], scales [n / 32]; byte-identical to quant::quantize_row_q8_0.
+void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
+}  // namespace scalar
+
+// AVX2 + FMA + F16C kernels (gemm_avx2.cc); only call when cpu_features().avx2.
+namespace avx2 {
+void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// gemm_kquant_avx2.cc
+void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_bf16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_f16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
+}  // namespace avx2
+
+}  // namespace nt::kernels

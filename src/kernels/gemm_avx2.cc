@@ -1,0 +1,227 @@
+// AVX2 + FMA + F16C tile kernels (see gemm.h for the contract). Register tiles of kRows weight rows × a few
+// tokens; each output element owns one 8-lane fp32 accumulator that receives its blocks in order, and is reduced
+// by one fixed horizontal sum, so the value of an element does not depend on the tile it was computed in.
+// Raw pointers and intrinsics only (no std:: templates in per-ISA files).
+#include <immintrin.h>
+
+#include "kernels/gemm.h"
+
+namespace nt::kernels::avx2 {
+namespace {
+
+constexpr int kRows = 4;  // weight rows per register tile
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float f16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+// --- 32-element int8 blocks (Q8_0, Q4_0) against q8_0 activations ----------------------------------------------
+// Per block and element: p = Σ w·y in 8 int32 lanes (exact, ggml's sign trick: |w| · sign(y, w) with maddubs),
+// acc = fma(float(p), d_w·d_y, acc).
+
+struct WQ8_0 {
+  static constexpr size_t kBytes = 34;
+  static __m256i load(const uint8_t* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)); }
+};
+
+struct WQ4_0 {
+  static constexpr size_t kBytes = 18;
+  static __m256i load(const uint8_t* b) {
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
+    const __m256i v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+    return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+  }
+};
+
+template <class W, int RM, int RN>
+void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, int64_t n_in, float* y, int64_t ldy) {
+  const int64_t nb = n_in / 32;
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[RM][RN];
+  for (int r = 0; r < RM; ++r)
+    for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    __m256i wv[RM], ax[RM];
+    float dw[RM];
+    for (int r = 0; r < RM; ++r) {
+      const uint8_t* b = w + static_cast<size_t>(r) * ws + static_cast<size_t>(ib) * W::kBytes;
+      wv[r] = W::load(b);
+      ax[r] = _mm256_sign_epi8(wv[r], wv[r]);
+      dw[r] = f16_at(b);
+    }
+    for (int t = 0; t < RN; ++t) {
+      const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq + t * n_in + ib * 32));
+      const float dy = yd[t * nb + ib];
+      for (int r = 0; r < RM; ++r) {
+        const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(ax[r], _mm256_sign_epi8(yv, wv[r])), ones);
+        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw[r] * dy), acc[r][t]);
+      }
+    }
+  }
+  for (int r = 0; r < RM; ++r)
+    for (int t = 0; t < RN; ++t) y[t * ldy + r] = hsum(acc[r][t]);
+}
+
+constexpr int kColsQ = 2;  // tokens per register tile (int8 routes)
+using MicroQ = void (*)(const uint8_t*, size_t, const int8_t*, const float*, int64_t, float*, int64_t);
+
+template <class W>
+void tile_q32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  static const MicroQ table[kRows][kColsQ] = {
+      {micro_q32<W, 1, 1>, micro_q32<W, 1, 2>},
+      {micro_q32<W, 2, 1>, micro_q32<W, 2, 2>},
+      {micro_q32<W, 3, 1>, micro_q32<W, 3, 2>},
+      {micro_q32<W, 4, 1>, micro_q32<W, 4, 2>},
+  };
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += kRows) {
+    const int64_t mr = nr - r < kRows ? nr - r : kRows;
+    for (int64_t t = 0; t < nt; t += kColsQ) {
+      const int64_t mt = nt - t < kColsQ ? nt - t : kColsQ;
+      table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb, a.n_in,
+                            y + t * ldy + r, ldy);
+    }
+  }
+}
+
+// --- fp32 activations against F32 / BF16 / F16 (or converted) weight rows --------------------------------------
+// acc = fma(w[k..k+8], x[k..k+8], acc) for k in steps of 8; the tail is zero-padded to 8 lanes.
+
+struct LF32 {
+  static __m256 load(const uint8_t* row, int64_t k) { return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + k); }
+  static float at(const uint8_t* row, int64_t k) { return reinterpret_cast<const float*>(row)[k]; }
+};
+
+struct LBF16 {
+  static __m256 load(const uint8_t* row, int64_t k) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const uint16_t*>(row) + k));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+  static float at(const uint8_t* row, int64_t k) {
+    const uint32_t u = static_cast<uint32_t>(reinterpret_cast<const uint16_t*>(row)[k]) << 16;
+    float f;
+    __builtin_memcpy(&f, &u, 4);
+    return f;
+  }
+};
+
+struct LF16 {
+  static __m256 load(const uint8_t* row, int64_t k) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const uint16_t*>(row) + k)));
+  }
+  static float at(const uint8_t* row, int64_t k) { return _cvtsh_ss(reinterpret_cast<const uint16_t*>(row)[k]); }
+};
+
+template <class L, int RM, int RN>
+void micro_f(const uint8_t* w, size_t ws, const float* x, int64_t n, float* y, int64_t ldy) {
+  __m256 acc[RM][RN];
+  for (int r = 0; r < RM; ++r)
+    for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    __m256 xv[RN];
+    for (int t = 0; t < RN; ++t) xv[t] = _mm256_loadu_ps(x + t * n + k);
+    for (int r = 0; r < RM; ++r) {
+      const __m256 wv = L::load(w + static_cast<size_t>(r) * ws, k);
+      for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
+    }
+  }
+  if (k < n) {
+    const int64_t m = n - k;
+    float buf[8];
+    __m256 xv[RN];
+    for (int t = 0; t < RN; ++t) {
+      for (int i = 0; i < 8; ++i) buf[i] = i < m ? x[t * n + k + i] : 0.0f;
+      xv[t] = _mm256_loadu_ps(buf);
+    }
+    for (int r = 0; r < RM; ++r) {
+      for (int i = 0; i < 8; ++i) buf[i] = i < m ? L::at(w + static_cast<size_t>(r) * ws, k + i) : 0.0f;
+      const __m256 wv = _mm256_loadu_ps(buf);
+      for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
+    }
+  }
+  for (int r = 0; r < RM; ++r)
+    for (int t = 0; t < RN; ++t) y[t * ldy + r] = hsum(acc[r][t]);
+}
+
+constexpr int kColsF = 3;  // tokens per register tile (fp32 routes)
+using MicroF = void (*)(const uint8_t*, size_t, const float*, int64_t, float*, int64_t);
+
+template <class L>
+void tile_fp(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  static const MicroF table[kRows][kColsF] = {
+      {micro_f<L, 1, 1>, micro_f<L, 1, 2>, micro_f<L, 1, 3>},
+      {micro_f<L, 2, 1>, micro_f<L, 2, 2>, micro_f<L, 2, 3>},
+      {micro_f<L, 3, 1>, micro_f<L, 3, 2>, micro_f<L, 3, 3>},
+      {micro_f<L, 4, 1>, micro_f<L, 4, 2>, micro_f<L, 4, 3>},
+  };
+  for (int64_t r = 0; r < nr; r += kRows) {
+    const int64_t mr = nr - r < kRows ? nr - r : kRows;
+    for (int64_t t = 0; t < nt; t += kColsF) {
+      const int64_t mt = nt - t < kColsF ? nt - t : kColsF;
+      table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.x + (t0 + t) * a.n_in, a.n_in, y + t * ldy + r, ldy);
+    }
+  }
+}
+
+}  // namespace
+
+void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_q32<WQ8_0>(w, ws, nr, a, t0, nt, y, ldy);
+}
+void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_q32<WQ4_0>(w, ws, nr, a, t0, nt, y, ldy);
+}
+void tile_f32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_fp<LF32>(w, ws, nr, a, t0, nt, y, ldy);
+}
+void tile_bf16(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_fp<LBF16>(w, ws, nr, a, t0, nt, y, ldy);
+}
+void tile_f16(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_fp<LF16>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+// Byte-identical to quant::quantize_row_q8_0: amax, d = amax / 127 and id = 1 / d in fp32, q = round half away
+// from zero of x·id (as roundf), stored scale = fp16(d) rounded to nearest even (F16C).
+void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int64_t ib = 0; ib < n / 32; ++ib, x += 32, qs += 32) {
+    __m256 v[4];
+    for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]), _mm256_andnot_ps(sign, v[1])),
+                             _mm256_max_ps(_mm256_andnot_ps(sign, v[2]), _mm256_andnot_ps(sign, v[3])));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    const float dd = amax / 127;
+    const float id = dd != 0.0f ? 1.0f / dd : 0.0f;
+    d[ib] = _cvtsh_ss(_cvtss_sh(dd, _MM_FROUND_TO_NEAREST_INT));
+    const __m256 idv = _mm256_set1_ps(id);
+    __m256i q[4];
+    for (int i = 0; i < 4; ++i) {
+      const __m256 s = _mm256_mul_ps(v[i], idv);
+      const __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m256 away = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_sub_ps(s, t)), half, _CMP_GE_OQ);
+      const __m256 step = _mm256_and_ps(away, _mm256_or_ps(one, _mm256_and_ps(sign, s)));
+      q[i] = _mm256_cvttps_epi32(_mm256_add_ps(t, step));
+    }
+    const __m256i q01 = _mm256_packs_epi32(q[0], q[1]), q23 = _mm256_packs_epi32(q[2], q[3]);
+    const __m256i q8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(q01, q23), perm);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs), q8);
+  }
+}
+
+}  // namespace nt::kernels::avx2

@@ -1,0 +1,164 @@
+// AVX2 tile kernels for the K-quants (Q4_K, Q6_K) against q8_K activations (see gemm.h for the contract).
+//
+// Each weight super-block (256 values) of a register tile's rows is decoded once into unsigned 8-bit quants in
+// element order plus 16-bit scale vectors, then used for every token of the tile. Per super-block and output
+// element, in integers (exact):   s = Σ_chunks madd(maddubs(q, y), scale)  (8 int32 lanes)
+//   Q4_K: m = madd(mins per 16, bsums);      acc += float(s)·(d·dy),  accm += float(m)·(dmin·dy)
+//   Q6_K: s -= 32·madd(scales, bsums);       acc += float(s)·(d·dy)        (q - 32 folded in through bsums)
+// and y = hsum(acc) (- hsum(accm)). Accumulators live in a small array so a super-block is decoded once per tile.
+#include <immintrin.h>
+
+#include "kernels/gemm.h"
+
+namespace nt::kernels::avx2 {
+namespace {
+
+constexpr int kRowsK = 4;
+constexpr int kMaxTokens = 64;
+constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
+
+struct Decoded {
+  __m256i q[8];     // quants 0..63 (unsigned), 32 per chunk, element order
+  __m256i sc[8];    // int16 scale per lane pair (lane k covers elements 2k, 2k+1 of the chunk)
+  __m256i m;        // Q4_K: mins per 16 elements; Q6_K: the 16 scales
+  float d, dmin;
+};
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float f16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+// ggml's get_scale_min_k4: 6-bit scale and min of sub-block j from the 12 packed bytes.
+inline void scale_min_k4(int j, const uint8_t* q, int* sc, int* m) {
+  if (j < 4) {
+    *sc = q[j] & 63;
+    *m = q[j + 4] & 63;
+  } else {
+    *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+struct Q4K {
+  static constexpr size_t kBytes = 144;  // d, dmin, scales[12], qs[128]
+  static constexpr bool kHasMin = true;
+  static void decode(const uint8_t* b, Decoded* o) {
+    o->d = f16_at(b);
+    o->dmin = f16_at(b + 2);
+    const uint8_t* scales = b + 4;
+    const uint8_t* qs = b + 16;
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int j = 0; j < 4; ++j) {
+      const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * j));
+      o->q[2 * j] = _mm256_and_si256(bits, m4);
+      o->q[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+    }
+    alignas(32) int16_t mins[16];
+    for (int s = 0; s < 8; ++s) {
+      int sc, m;
+      scale_min_k4(s, scales, &sc, &m);
+      o->sc[s] = _mm256_set1_epi16(static_cast<int16_t>(sc));
+      mins[2 * s] = mins[2 * s + 1] = static_cast<int16_t>(m);
+    }
+    o->m = _mm256_load_si256(reinterpret_cast<const __m256i*>(mins));
+  }
+};
+
+struct Q6K {
+  static constexpr size_t kBytes = 210;  // ql[128], qh[64], scales[16] (int8), d
+  static constexpr bool kHasMin = false;
+  static void decode(const uint8_t* b, Decoded* o) {
+    const uint8_t* ql = b;
+    const uint8_t* qh = b + 128;
+    const int8_t* scales = reinterpret_cast<const int8_t*>(b + 192);
+    o->d = f16_at(b + 208);
+    o->dmin = 0.0f;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(0x03);
+    for (int h = 0; h < 2; ++h) {
+      const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h));
+      const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h + 32));
+      const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh + 32 * h));
+      o->q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4));
+      o->q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4));
+      o->q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4));
+      o->q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                        _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4));
+    }
+    for (int c = 0; c < 8; ++c) {
+      o->sc[c] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * c + 1]), _mm_set1_epi16(scales[2 * c]));
+    }
+    o->m = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)));
+  }
+};
+
+template <class W>
+inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* accm) {
+  float dy;
+  __builtin_memcpy(&dy, yb, 4);
+  const uint8_t* yq = yb + 4;
+  __m256i s = _mm256_setzero_si256();
+  for (int c = 0; c < 8; ++c) {
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq + 32 * c));
+    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(w.q[c], y), w.sc[c]));
+  }
+  const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yb + 260));
+  const __m256i m = _mm256_madd_epi16(w.m, bsums);
+  if (W::kHasMin) {
+    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(w.d * dy), *acc);
+    *accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(w.dmin * dy), *accm);
+  } else {
+    s = _mm256_sub_epi32(s, _mm256_slli_epi32(m, 5));
+    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(w.d * dy), *acc);
+  }
+}
+
+template <class W>
+void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 256;
+  const uint8_t* act = static_cast<const uint8_t*>(a.q8k);
+  __m256 acc[kRowsK][kMaxTokens], accm[kRowsK][kMaxTokens];
+  Decoded dec[kRowsK];
+  for (int64_t tc = 0; tc < nt; tc += kMaxTokens) {
+    const int64_t mt = nt - tc < kMaxTokens ? nt - tc : kMaxTokens;
+    for (int64_t r0 = 0; r0 < nr; r0 += kRowsK) {
+      const int64_t mr = nr - r0 < kRowsK ? nr - r0 : kRowsK;
+      for (int64_t r = 0; r < mr; ++r)
+        for (int64_t t = 0; t < mt; ++t) acc[r][t] = accm[r][t] = _mm256_setzero_ps();
+      for (int64_t ib = 0; ib < nb; ++ib) {
+        for (int64_t r = 0; r < mr; ++r) W::decode(w + static_cast<size_t>(r0 + r) * ws + static_cast<size_t>(ib) * W::kBytes, &dec[r]);
+        for (int64_t t = 0; t < mt; ++t) {
+          const uint8_t* yb = act + (static_cast<size_t>(t0 + tc + t) * nb + ib) * kQ8KBytes;
+          for (int64_t r = 0; r < mr; ++r) update<W>(dec[r], yb, &acc[r][t], &accm[r][t]);
+        }
+      }
+      for (int64_t r = 0; r < mr; ++r) {
+        for (int64_t t = 0; t < mt; ++t) {
+          y[(tc + t) * ldy + r0 + r] = W::kHasMin ? hsum(acc[r][t]) - hsum(accm[r][t]) : hsum(acc[r][t]);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void tile_q4_K(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_k<Q4K>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q6_K(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_k<Q6K>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+}  // namespace nt::kernels::avx2

@@ -1,0 +1,145 @@
+#include "kernels/linear_fast.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/cpu_features.h"
+#include "kernels/gemm.h"
+#include "ops/linear.h"
+#include "quant/reference.h"
+
+namespace nt::kernels {
+namespace {
+
+#if defined(NEMOTRON_X86)
+#define NT_AVX2_FN(fn) (&avx2::fn)
+#else
+#define NT_AVX2_FN(fn) (static_cast<TileFn>(nullptr))
+#endif
+
+enum class ActKind { kQ8_0, kQ8_K, kF32 };
+
+struct Plan {
+  TileFn tile = nullptr;
+  ActKind act = ActKind::kF32;
+  bool convert = false;  // weight rows go through convert_rows into an fp32 tile first
+  const char* name = "";
+};
+
+TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn) {
+  return isa == Isa::kAvx2 && avx2_fn != nullptr ? avx2_fn : scalar_fn;
+}
+
+Plan plan_for(const TensorView& w, Isa isa) {
+  if (w.quantized()) {
+    switch (w.qtype) {
+      case GgmlType::Q8_0: return {pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0)), ActKind::kQ8_0, false, "q8_0"};
+      case GgmlType::Q4_0: return {pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0)), ActKind::kQ8_0, false, "q4_0"};
+      case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K)), ActKind::kQ8_K, false, "q4_K"};
+      case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K)), ActKind::kQ8_K, false, "q6_K"};
+      default: break;
+    }
+  } else if (isa == Isa::kAvx2) {
+    switch (w.dtype) {
+      case DType::F32: return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, false, "f32"};
+      case DType::BF16: return {pick(isa, nullptr, NT_AVX2_FN(tile_bf16)), ActKind::kF32, false, "bf16"};
+      case DType::F16: return {pick(isa, nullptr, NT_AVX2_FN(tile_f16)), ActKind::kF32, false, "f16"};
+      default: break;
+    }
+  } else if (w.dtype == DType::F32) {
+    return {scalar::tile_f32, ActKind::kF32, false, "f32"};
+  }
+  return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, "convert"};
+}
+
+constexpr int64_t kRowBlock = 16;    // output rows per scheduled work item (a multiple of the register tile)
+constexpr int64_t kTokenChunk = 64;  // tokens per pass over a row block, so the chunk's activations stay in L2
+
+}  // namespace
+
+Isa best_isa() { return cpu_features().avx2 ? Isa::kAvx2 : Isa::kScalar; }
+
+bool isa_available(Isa isa) { return isa == Isa::kScalar || (isa == Isa::kAvx2 && cpu_features().avx2); }
+
+const char* isa_name(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
+
+std::string route_name(const TensorView& w, Isa isa) {
+  const Plan p = plan_for(w, isa);
+  std::string s = std::string(isa_name(isa)) + "/" + p.name;
+  if (p.convert) s += "(" + w.type_name() + ")";
+  return s;
+}
+
+void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d) {
+#if defined(NEMOTRON_X86)
+  if (isa == Isa::kAvx2) return avx2::quantize_q8_0(x, n, qs, d);
+#endif
+  (void)isa;
+  scalar::quantize_q8_0(x, n, qs, d);
+}
+
+void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa) {
+  NT_CHECK(isa_available(isa));
+  const int64_t n_out = l.out(), n_in = l.in();
+  const Plan plan = plan_for(l.w, isa);
+
+  // Activations: prepared once per call, each token row on its own (so a token's values never depend on the batch).
+  Act a;
+  a.n_in = n_in;
+  std::vector<int8_t> qs;
+  std::vector<float> d;
+  std::vector<BlockQ8_K> q8k;
+  const int64_t prep_grain = T >= 8 ? 1 : T;
+  switch (plan.act) {
+    case ActKind::kQ8_0: {
+      const int64_t nb = n_in / kQK8_0;
+      qs.resize(static_cast<size_t>(T * n_in));
+      d.resize(static_cast<size_t>(T * nb));
+      pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
+        for (int64_t t = t0; t < t1; ++t) quantize_act_q8_0(isa, x + t * n_in, n_in, qs.data() + t * n_in, d.data() + t * nb);
+      });
+      a.qs = qs.data();
+      a.d = d.data();
+      break;
+    }
+    case ActKind::kQ8_K: {
+      const int64_t nb = n_in / kQK_K;
+      q8k.resize(static_cast<size_t>(T * nb));
+      pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
+        for (int64_t t = t0; t < t1; ++t) quant::quantize_row_q8_K(x + t * n_in, q8k.data() + t * nb, n_in);
+      });
+      a.q8k = q8k.data();
+      break;
+    }
+    case ActKind::kF32:
+      a.x = x;
+      break;
+  }
+
+  const size_t row_bytes = l.w.row_bytes();
+  const int64_t n_blocks = (n_out + kRowBlock - 1) / kRowBlock;
+  std::vector<std::vector<float>> scratch(plan.convert ? static_cast<size_t>(pool.size()) : 0);
+  pool.parallel_for_dynamic(n_blocks, 1, [&](int64_t b0, int64_t b1, int thread) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, n_out - r0);
+      const uint8_t* w = l.w.data + static_cast<size_t>(r0) * row_bytes;
+      size_t ws = row_bytes;
+      if (plan.convert) {
+        std::vector<float>& buf = scratch[static_cast<size_t>(thread)];
+        buf.resize(static_cast<size_t>(kRowBlock * n_in));
+        convert_rows(l.w, r0, nr, buf.data());
+        w = reinterpret_cast<const uint8_t*>(buf.data());
+        ws = static_cast<size_t>(n_in) * sizeof(float);
+      }
+      for (int64_t t0 = 0; t0 < T; t0 += kTokenChunk) {
+        plan.tile(w, ws, nr, a, t0, std::min(kTokenChunk, T - t0), y + t0 * n_out + r0, n_out);
+      }
+    }
+  });
+  if (!l.bias.empty()) {
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t r = 0; r < n_out; ++r) y[t * n_out + r] += l.bias[static_cast<size_t>(r)];
+  }
+}
+
+}  // namespace nt::kernels

@@ -1,0 +1,37 @@
+// The fast linear layer: picks a route for the weight's storage type and the instruction set, prepares the
+// activations once per call (ggml's q8_0 / q8_K quantization for the integer routes, fp32 otherwise), and hands
+// row blocks of the output to the thread pool. Reached through nt::linear() (ops/linear.h); exposed here so
+// tests and benchmarks can run one instruction set's kernels explicitly.
+//
+// Routes (weight type -> activations, dot product):
+//   Q8_0, Q4_0         -> q8_0, integer dot per 32-block, one fp32 multiply-add per block (ggml's vec_dot)
+//   Q4_K, Q6_K         -> q8_K, ggml's K-quant integer dots per super-block
+//   F32, BF16, F16     -> fp32, weights widened in registers, FMA
+//   any other type     -> fp32: a tile of rows converted by convert_rows, then the F32 kernel ("convert")
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/thread_pool.h"
+#include "model/weights.h"
+
+namespace nt::kernels {
+
+enum class Isa { kScalar, kAvx2 };
+
+// The best instruction set cpu_features() allows (NEMOTRON_ISA caps it).
+Isa best_isa();
+bool isa_available(Isa isa);
+const char* isa_name(Isa isa);
+
+// y[T, out] = x[T, in] · Wᵀ (+ b) with the kernels of `isa`, which must be available.
+void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa);
+
+// The route linear_fast takes for this weight, e.g. "avx2/q8_0", "scalar/convert(q5_K)".
+std::string route_name(const TensorView& w, Isa isa);
+
+// Activation quantization to ggml's q8_0, split layout: x [n] -> qs [n], d [n / 32]. n % 32 == 0.
+void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d);
+
+}  // namespace nt::kernels
