@@ -1,36 +1,32 @@
+// RMS norms on the SIMD kernels of seq_kernels_*.cc (sums of squares in double, as the reference).
 #include "ops/norm.h"
 
 #include <cmath>
 
+#include "ops/seq_kernels.h"
+
 namespace nt {
 
 void rms_norm(const float* x, const float* w, int64_t T, int64_t n, float eps, float* out) {
+  const kernels::SeqKernels& k = kernels::seq_kernels();
   for (int64_t t = 0; t < T; ++t) {
-    const float* xt = x + t * n;
-    float* ot = out + t * n;
-    double ss = 0;  // double accumulation keeps the mean exact enough for wide rows
-    for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(xt[i]) * xt[i];
+    const double ss = k.sum_squares(x + t * n, n);
     const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
-    for (int64_t i = 0; i < n; ++i) ot[i] = w[i] * (xt[i] * scale);
+    k.scale_mul(x + t * n, w, scale, n, out + t * n);
   }
 }
 
 void gated_group_rms_norm(const float* y, int64_t y_stride, const float* z, int64_t z_stride, const float* w,
                           int64_t T, int64_t n, int64_t n_groups, float eps, float* out) {
+  const kernels::SeqKernels& k = kernels::seq_kernels();
   const int64_t gs = n / n_groups;
   for (int64_t t = 0; t < T; ++t) {
-    const float* yt = y + t * y_stride;
-    const float* zt = z + t * z_stride;
-    float* ot = out + t * n;
     for (int64_t g = 0; g < n_groups; ++g) {
-      double ss = 0;
-      for (int64_t i = g * gs; i < (g + 1) * gs; ++i) {
-        const float v = yt[i] * silu(zt[i]);
-        ot[i] = v;
-        ss += static_cast<double>(v) * v;
-      }
+      const int64_t o = g * gs;
+      float* ot = out + t * n + o;
+      const double ss = k.gate_silu_ss(y + t * y_stride + o, z + t * z_stride + o, gs, ot);
       const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(gs) + eps));
-      for (int64_t i = g * gs; i < (g + 1) * gs; ++i) ot[i] = w[i] * (ot[i] * scale);
+      k.scale_mul(ot, w + o, scale, gs, ot);
     }
   }
 }

@@ -14,6 +14,11 @@ void rms_norm(const float* x, const float* w, int64_t T, int64_t n, float eps, f
 void gated_group_rms_norm(const float* y, int64_t y_stride, const float* z, int64_t z_stride, const float* w,
                           int64_t T, int64_t n, int64_t n_groups, float eps, float* out);
 
+// Plain scalar versions (norm_reference.cc), the references for tests.
+void rms_norm_reference(const float* x, const float* w, int64_t T, int64_t n, float eps, float* out);
+void gated_group_rms_norm_reference(const float* y, int64_t y_stride, const float* z, int64_t z_stride,
+                                    const float* w, int64_t T, int64_t n, int64_t n_groups, float eps, float* out);
+
 inline float silu(float x) { return x / (1.0f + __builtin_expf(-x)); }
 
 }  // namespace nt

@@ -25,7 +25,7 @@ void mamba2_forward(const ModelConfig& c, const MambaWeights& w, size_t layer, c
     const float* seg_in = zxbcdt.data() + s.row0 * d_proj;
     float* seg_xbc = xbc.data() + s.row0 * d_conv;
     conv1d_silu(seg_in + d_in, d_proj, s.n, d_conv, c.conv_kernel, w.conv_w.data(), w.conv_b.data(), conv_state,
-                seg_xbc);
+                seg_xbc, pool);
     SsmInputs in{};
     in.xbc = seg_xbc;
     in.xbc_stride = d_conv;
