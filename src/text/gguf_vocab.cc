@@ -67,7 +67,7 @@ std::vector<PreTokenizerSpec> make_specs() {
   add({"tekken"}, {kTekken}, true, true, false);
   add({"pixtral"}, {kTekken}, true, true, true);
   add({"qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "stablelm2", "hunyuan"}, {kQwen2}, false, false, false, true);
-  add({"qwen35"}, {kQwen35}, false, false, false, true);
+  add({"qwen35"}, {kQwen35}, false, false, false);  // no normalizer (llama.cpp's test texts keep NFD input)
   add({"deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4"}, {"\\p{N}{1,3}", kDeepseek3Cjk, kDeepseek3Main}, false, false,
       false);
   add({"gpt-4o", "minimax-m2"}, {kGpt4o}, false, false, true);

@@ -8,7 +8,7 @@
 // list of splits where it keeps the original), with ignore_merges / add_bos / clean-up defaults as
 // llama.cpp sets them. Where llama.cpp deviates from the tokenizer.json on purpose we follow the
 // tokenizer.json (the model's own tokenizer): "pixtral" uses the Tekken split regex its tokenizer.json
-// has (llama.cpp substitutes the Llama-3 regex), and the Qwen names keep their NFC normalizer.
+// has (llama.cpp substitutes the Llama-3 regex), and the Qwen2 names keep their NFC normalizer.
 //
 // Token types (llama.cpp's llama_token_type): 1 normal -> BPE vocabulary; 2 unknown and 3 control ->
 // special added tokens (matched in text only when encode's parse_special is on, skipped by
