@@ -158,7 +158,7 @@ function checkVariant(v, texts) {
 // ---- 2. llama.cpp's vocabulary test files ---------------------------------------------------------------
 
 const LLAMA_VOCABS = ["llama-bpe", "qwen2", "qwen35", "gpt-2", "deepseek-coder", "deepseek-llm", "falcon", "starcoder",
-  "refact", "command-r", "mpt", "gpt-neox"];
+  "refact", "command-r", "mpt"];
 
 function llamaBundle() {
   if (args["llama-bundle"]) return path.resolve(args["llama-bundle"]);
