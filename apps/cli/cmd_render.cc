@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "core/mapped_file.h"
 #include "core/strings.h"
+#include "formats/gguf_tokenizer.h"
 #include "text/chat_template.h"
 #include "text/jinja/template.h"
 
@@ -44,7 +45,7 @@ Status run_render(const Args& args) {
   if (!template_path.empty()) {
     NT_ASSIGN_OR_RETURN(template_text, read_text_file(template_path));
   } else {
-    NT_ASSIGN_OR_RETURN(ChatTemplateSource src, load_chat_template(model_dir));
+    NT_ASSIGN_OR_RETURN(ChatTemplateSource src, load_model_chat_template(model_dir));
     template_text = std::move(src.text);
     NT_ASSIGN_OR_RETURN(context, chat_template_context(src, request));
   }

@@ -1,8 +1,10 @@
 // `nemotron tokenize` and `nemotron detokenize`: the tokenizer on the command line.
-//   nemotron tokenize -m DIR (--text T | --file F | --jsonl F) [--no-special-tokens]
+//   nemotron tokenize -m DIR (--text T | --file F | --jsonl F) [--no-special-tokens] [--no-parse-special]
 //   nemotron detokenize -m DIR (--ids 1,2,3 | --jsonl F) [--skip-special-tokens] [--clean-up]
 //     (--jsonl: every line a JSON array of ids; every output line the JSON string of its text)
-// -m takes a directory with tokenizer.json (+ optional tokenizer_config.json) or a tokenizer.json path.
+// -m takes a directory with tokenizer.json (+ optional tokenizer_config.json), a tokenizer.json path or a
+// GGUF file (its tokenizer.ggml.* metadata). --no-parse-special tokenizes special tokens written in the text
+// as plain text (llama.cpp's parse_special = false); user-defined added tokens are still matched.
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include "core/json.h"
 #include "core/mapped_file.h"
 #include "core/strings.h"
+#include "formats/gguf_tokenizer.h"
 #include "text/tokenizer.h"
 #include "text/unicode.h"
 
@@ -104,7 +107,7 @@ Result<std::string> parse_json_string_line(std::string_view line) {
   return out;
 }
 
-Status tokenize_jsonl(const text::Tokenizer& tok, const std::string& path, bool add_special) {
+Status tokenize_jsonl(const text::Tokenizer& tok, const std::string& path, bool add_special, bool parse_special) {
   NT_ASSIGN_OR_RETURN(std::string data, read_text_file(path, size_t{4} << 30));
   std::vector<std::string_view> lines = split(data, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
@@ -112,7 +115,7 @@ Status tokenize_jsonl(const text::Tokenizer& tok, const std::string& path, bool 
   for (size_t n = 0; n < lines.size(); ++n) {
     auto text = parse_json_string_line(lines[n]);
     if (!text.is_ok()) return text.status().with_context(cat(path, ": line ", n + 1));
-    NT_ASSIGN_OR_RETURN(auto ids, tok.encode_wtf8(*text, add_special));
+    NT_ASSIGN_OR_RETURN(auto ids, tok.encode_wtf8(*text, add_special, parse_special));
     out += ids_json(ids);
     out += '\n';
     if (out.size() > (1 << 20)) {
@@ -166,19 +169,21 @@ Status detokenize_jsonl(const text::Tokenizer& tok, const std::string& path, con
 }  // namespace
 
 int cmd_tokenize(int argc, char** argv) {
-  Args args({"-m", "--model", "--text", "--file", "--jsonl"}, {"--no-special-tokens"});
+  Args args({"-m", "--model", "--text", "--file", "--jsonl"}, {"--no-special-tokens", "--no-parse-special"});
   if (Status st = args.parse(argc, argv); !st) return fail("tokenize", st);
   const std::string model = args.get({"-m", "--model"});
   int inputs = args.has("--text") + args.has("--file") + args.has("--jsonl");
   if (model.empty() || inputs != 1) {
-    std::fprintf(stderr, "usage: nemotron tokenize -m DIR (--text T | --file F | --jsonl F) [--no-special-tokens]\n");
+    std::fprintf(stderr, "usage: nemotron tokenize -m DIR|FILE.gguf (--text T | --file F | --jsonl F) [--no-special-tokens] "
+                         "[--no-parse-special]\n");
     return 2;
   }
-  auto tok = text::Tokenizer::load(model);
+  auto tok = load_model_tokenizer(model);
   if (!tok.is_ok()) return fail("tokenize", tok.status());
   const bool add_special = !args.has("--no-special-tokens");
+  const bool parse_special = !args.has("--no-parse-special");
   if (args.has("--jsonl")) {
-    if (Status st = tokenize_jsonl(*tok, args.get({"--jsonl"}), add_special); !st) return fail("tokenize", st);
+    if (Status st = tokenize_jsonl(*tok, args.get({"--jsonl"}), add_special, parse_special); !st) return fail("tokenize", st);
     return 0;
   }
   std::string input = args.get({"--text"});
@@ -187,7 +192,7 @@ int cmd_tokenize(int argc, char** argv) {
     if (!data.is_ok()) return fail("tokenize", data.status());
     input = std::move(*data);
   }
-  auto ids = tok->encode(input, add_special);
+  auto ids = tok->encode(input, add_special, parse_special);
   if (!ids.is_ok()) return fail("tokenize", ids.status());
   std::printf("%s\n", ids_json(*ids).c_str());
   return 0;
@@ -203,7 +208,7 @@ int cmd_detokenize(int argc, char** argv) {
   }
   auto ids = parse_ids(args.get({"--ids"}));
   if (!ids.is_ok()) return fail("detokenize", ids.status());
-  auto tok = text::Tokenizer::load(model);
+  auto tok = load_model_tokenizer(model);
   if (!tok.is_ok()) return fail("detokenize", tok.status());
   text::DecodeOptions opt;
   opt.skip_special_tokens = args.has("--skip-special-tokens");

@@ -17,6 +17,7 @@ int cmd_quantize(int argc, char** argv);
 int cmd_synth(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_vocab(int argc, char** argv);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -32,6 +33,7 @@ const std::vector<Command>& commands() {
       {"quantize", "write a model as a llama.cpp GGUF (--type q8_0|q4_0|q4_k_m|q6_k|bf16|f16|f32)", cmd_quantize},
       {"synth", "write a random-weight model of a config as GGUF, streaming", cmd_synth},
       {"bench", "prefill/decode speed against the measured bandwidth and compute rooflines (--json)", cmd_bench},
+      {"vocab", "write a tokenizer directory as a vocabulary-only GGUF (tokenizer.ggml.* metadata)", cmd_vocab},
       {"serve", "OpenAI-compatible HTTP server with continuous batching and state reuse", cmd_serve},
   };
   return kCommands;

@@ -9,6 +9,8 @@
 #include "core/json.h"
 #include "core/mapped_file.h"
 #include "core/strings.h"
+#include "formats/gguf_model.h"
+#include "formats/gguf_tokenizer.h"
 #include "sampling/stop.h"
 
 namespace nt {
@@ -24,6 +26,7 @@ Result<Json> optional_json(const std::string& path) {
 }  // namespace
 
 Result<std::unique_ptr<TextModel>> TextModel::load(const std::string& model_dir) {
+  if (is_gguf_file(model_dir)) return load_gguf(model_dir);
   std::unique_ptr<TextModel> m(new TextModel());
   m->dir_ = model_dir;
   NT_ASSIGN_OR_RETURN(m->lm_, HybridLM::load(model_dir));
@@ -45,6 +48,29 @@ Result<std::unique_ptr<TextModel>> TextModel::load(const std::string& model_dir)
     if (!t) return t.status().with_context(cat(src->origin, ": chat template"));
     m->template_ = std::move(t).value();
     m->source_ = std::move(src).value();
+  }
+  return m;
+}
+
+// A GGUF file: the tokenizer, end-of-generation ids and chat template all come from its metadata.
+Result<std::unique_ptr<TextModel>> TextModel::load_gguf(const std::string& path) {
+  std::unique_ptr<TextModel> m(new TextModel());
+  m->dir_ = path;
+  NT_ASSIGN_OR_RETURN(m->lm_, HybridLM::load(path));
+  NT_ASSIGN_OR_RETURN(GgufFile f, GgufFile::open(path));
+  NT_ASSIGN_OR_RETURN(text::GgufVocab vocab, read_gguf_vocab(f, path));
+  NT_ASSIGN_OR_RETURN(m->tokenizer_, text::tokenizer_from_gguf_vocab(vocab));
+  if (static_cast<int64_t>(m->tokenizer_.vocab_size()) > m->lm_->config().vocab_size) {
+    return Status::error(cat(path, ": the tokenizer has ", m->tokenizer_.vocab_size(),
+                             " tokens but the model's vocab_size is ", m->lm_->config().vocab_size));
+  }
+  m->eos_ids_ = m->tokenizer_.eos_ids();
+  NT_ASSIGN_OR_RETURN(std::optional<ChatTemplateSource> src, chat_template_from_gguf(f, vocab, path));
+  if (src) {
+    auto t = jinja::Template::parse(src->text);
+    if (!t) return t.status().with_context(cat(src->origin, ": chat template"));
+    m->template_ = std::move(t).value();
+    m->source_ = std::move(*src);
   }
   return m;
 }

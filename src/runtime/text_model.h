@@ -29,6 +29,8 @@ struct ChatPrompt {
 
 class TextModel {
  public:
+  // `model_dir`: a Hugging Face model directory, or a GGUF file (tokenizer and chat template from its
+  // tokenizer.* metadata, end-of-generation ids as llama.cpp collects them).
   static Result<std::unique_ptr<TextModel>> load(const std::string& model_dir);
 
   const HybridLM& lm() const { return *lm_; }
@@ -45,6 +47,8 @@ class TextModel {
   Result<std::vector<int32_t>> text_prompt(const std::string& text) const;
 
  private:
+  static Result<std::unique_ptr<TextModel>> load_gguf(const std::string& path);
+
   std::string dir_;
   std::unique_ptr<HybridLM> lm_;
   text::Tokenizer tokenizer_;

@@ -220,7 +220,10 @@ Result<Tokenizer> Tokenizer::from_json(std::string_view tokenizer_json, std::str
   if (!generation_config.empty()) {
     NT_ASSIGN_OR_RETURN(gen, parse_json(generation_config, "generation_config.json"));
   }
+  return from_parts(std::move(tj), config, gen);
+}
 
+Result<Tokenizer> Tokenizer::from_parts(TokenizerJson tj, const Json& config, const Json& gen) {
   Tokenizer t;
   Impl& im = *t.impl_;
   NT_ASSIGN_OR_RETURN(im.model, load_model(tj));
@@ -348,15 +351,16 @@ Status Tokenizer::post_process(std::vector<int32_t>* ids, bool add_special_token
   return Status::ok();
 }
 
-Result<std::vector<int32_t>> Tokenizer::encode(std::string_view input, bool add_special_tokens) const {
-  return encode_clean(sanitize_utf8(input), add_special_tokens);
+Result<std::vector<int32_t>> Tokenizer::encode(std::string_view input, bool add_special_tokens, bool parse_special) const {
+  return encode_clean(sanitize_utf8(input), add_special_tokens, parse_special);
 }
 
-Result<std::vector<int32_t>> Tokenizer::encode_wtf8(std::string_view input, bool add_special_tokens) const {
-  return encode_clean(sanitize_wtf8(input), add_special_tokens);
+Result<std::vector<int32_t>> Tokenizer::encode_wtf8(std::string_view input, bool add_special_tokens,
+                                                    bool parse_special) const {
+  return encode_clean(sanitize_wtf8(input), add_special_tokens, parse_special);
 }
 
-Result<std::vector<int32_t>> Tokenizer::encode_clean(std::string text, bool add_special_tokens) const {
+Result<std::vector<int32_t>> Tokenizer::encode_clean(std::string text, bool add_special_tokens, bool parse_special) const {
   const Impl& im = *impl_;
   if (im.llama_non_legacy && !text.empty()) {
     std::string t = kSpieceUnderline;
@@ -372,22 +376,34 @@ Result<std::vector<int32_t>> Tokenizer::encode_clean(std::string text, bool add_
   }
   // Split on added tokens: longest match at the leftmost position.
   std::vector<std::string> sections;
+  std::vector<bool> is_added;  // sections[k] is an added-token match
   size_t start = 0, i = 0;
   while (i < text.size()) {
     int32_t index = -1;
     size_t len = im.trie.longest(text, i, &index);
+    if (len > 0 && !parse_special && added_tokens_[index].special) len = 0;
     if (len == 0) {
       ++i;
       continue;
     }
-    if (i > start) sections.push_back(text.substr(start, i - start));
+    if (i > start) {
+      sections.push_back(text.substr(start, i - start));
+      is_added.push_back(false);
+    }
     sections.push_back(added_tokens_[index].content);
+    is_added.push_back(true);
     i += len;
     start = i;
   }
-  if (start < text.size()) sections.push_back(text.substr(start));
+  if (start < text.size()) {
+    sections.push_back(text.substr(start));
+    is_added.push_back(false);
+  }
   // lstrip / rstrip trim the neighbouring sections (JavaScript whitespace), in order, as the reference does.
   auto added_at = [&](size_t k) -> const AddedToken* {
+    // The reference looks sections up by content; only text left unmatched on purpose (a special token
+    // with parse_special off) must not be taken for the token.
+    if (!parse_special && !is_added[k]) return nullptr;
     auto it = im.added_by_content.find(sections[k]);
     return it == im.added_by_content.end() ? nullptr : &added_tokens_[it->second];
   };

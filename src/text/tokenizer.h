@@ -15,7 +15,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/json.h"
 #include "core/status.h"
+#include "text/tokenizer_json.h"
 
 namespace nt::text {
 
@@ -46,6 +48,10 @@ class Tokenizer {
   // From file contents; config / generation config may be empty.
   static Result<Tokenizer> from_json(std::string_view tokenizer_json, std::string_view tokenizer_config = "",
                                      std::string_view generation_config = "");
+  // From an already-read tokenizer.json (e.g. one assembled from GGUF metadata) and parsed config /
+  // generation config objects (JSON null or {} when absent).
+  static Result<Tokenizer> from_parts(TokenizerJson tokenizer_json, const Json& tokenizer_config,
+                                      const Json& generation_config);
 
   Tokenizer();
   ~Tokenizer();
@@ -53,11 +59,15 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
 
   // Ids of `text`; -1 marks an unknown token in a model without an unknown token. Invalid UTF-8 is
-  // replaced by U+FFFD first.
-  Result<std::vector<int32_t>> encode(std::string_view text, bool add_special_tokens = true) const;
+  // replaced by U+FFFD first. parse_special = false leaves special added tokens (GGUF control tokens)
+  // in the text to be tokenized as ordinary text, as llama.cpp does; non-special added tokens are
+  // always matched. Hugging Face always matches every added token (parse_special = true).
+  Result<std::vector<int32_t>> encode(std::string_view text, bool add_special_tokens = true,
+                                      bool parse_special = true) const;
   // The same for text that may hold lone surrogates encoded as WTF-8 (text from UTF-16 sources such as
   // JSON "\ud800" escapes); they are tokenized as the reference tokenizes lone surrogates.
-  Result<std::vector<int32_t>> encode_wtf8(std::string_view text, bool add_special_tokens = true) const;
+  Result<std::vector<int32_t>> encode_wtf8(std::string_view text, bool add_special_tokens = true,
+                                           bool parse_special = true) const;
   // Text of `ids` (valid UTF-8). Ids without a token are an error.
   Result<std::string> decode(const std::vector<int32_t>& ids, const DecodeOptions& options = {}) const;
   // The decoder chain's bytes before UTF-8 validation and clean-up (used by the streaming decoder).
@@ -75,7 +85,7 @@ class Tokenizer {
 
  private:
   struct Impl;
-  Result<std::vector<int32_t>> encode_clean(std::string text, bool add_special_tokens) const;
+  Result<std::vector<int32_t>> encode_clean(std::string text, bool add_special_tokens, bool parse_special = true) const;
   Status encode_section(std::string section, size_t section_index, std::vector<int32_t>* ids) const;
   Status post_process(std::vector<int32_t>* ids, bool add_special_tokens) const;
 
