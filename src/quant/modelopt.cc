@@ -191,7 +191,20 @@ float e2m1_to_f32(uint8_t code) { return tables().e2m1[code & 15]; }
 
 uint8_t f32_to_e4m3(float x) {
   if (std::isnan(x)) return 0x7F;
-  const uint8_t c = nearest_code(tables().e4m3, 127, std::fabs(x));  // codes 0..126 (0x7F is NaN)
+  const float a = std::fabs(x);
+  uint8_t c;
+  if (a >= 448.0f) {
+    c = 0x7E;  // saturate (0x7F is NaN)
+  } else if (a < 0.015625f) {
+    c = static_cast<uint8_t>(std::nearbyint(a * 512.0f));  // subnormals: steps of 2^-9 (8 -> 2^-6, code 0x08)
+  } else {
+    int e;
+    std::frexp(a, &e);                                        // a = f · 2^e, f in [0.5, 1): exponent e-1
+    int q = static_cast<int>(std::nearbyint(std::ldexp(a, 4 - e)));  // 8..16 steps of 2^(e-4)
+    int be = e - 1 + 7;
+    if (q == 16) { q = 8; ++be; }
+    c = (be > 15 || (be == 15 && q - 8 == 7)) ? 0x7E : static_cast<uint8_t>((be << 3) | (q - 8));
+  }
   return std::signbit(x) ? static_cast<uint8_t>(c | 0x80) : c;
 }
 
