@@ -59,7 +59,7 @@ struct Expect {
   const char* type;
   ModelOptAlgo algo;
   const char* type_name;
-  double max_rel_rms;  // logits vs the source model
+  double max_rel_rms;  // logits vs the source model (dense_f32)
 };
 
 class QuantizeRoundTrip : public ::testing::TestWithParam<Expect> {};
@@ -118,11 +118,14 @@ TEST_P(QuantizeRoundTrip, MoeModel) {
   }
   EXPECT_GT(n_quant, 10);
 
+  // Only sanity-bounded here: a changed weight flips expert selections of this tiny random MoE, which moves the
+  // logits far more than the weight error (DenseModel below bounds the logit change where nothing is routed).
   const std::vector<int32_t> tokens = {5, 17, 99, 3, 64, 127, 0, 42, 8, 77, 31};
   const double rel = relative_rms(logits_of(**a, tokens), logits_of(**b, tokens));
-  std::printf("%s: relative RMS logit change vs F32 %.4f\n", e.type, rel);
+  std::printf("moe_f32 %s: relative RMS logit change vs F32 %.4f\n", e.type, rel);
+  std::fflush(stdout);
   EXPECT_GT(rel, 0.0);
-  EXPECT_LT(rel, e.max_rel_rms);
+  EXPECT_LT(rel, 1.0);
 
   auto info = test::run_cli({"info", "-m", out});
   ASSERT_EQ(info.exit_code, 0) << info.err;
@@ -131,11 +134,35 @@ TEST_P(QuantizeRoundTrip, MoeModel) {
   EXPECT_NE(info.out.find("lm_head F32 x1"), std::string::npos) << info.out;
 }
 
+// dense_f32 (`M*-M-*-`): both Mamba layers feed an attention layer, so the MLPs are what gets quantized.
+TEST_P(QuantizeRoundTrip, DenseModelLogitsStayClose) {
+  const Expect e = GetParam();
+  const std::string src = test::fixtures_dir() + "/dense_f32";
+  test::TempDir tmp;
+  auto r = test::run_cli({"quantize", "-m", src, "--type", e.type, "--out", tmp.file("q")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto a = HybridLM::load(src);
+  auto b = HybridLM::load(tmp.file("q"));
+  ASSERT_TRUE(a.is_ok() && b.is_ok()) << b.status().message();
+  int n_quant = 0;
+  for (const auto& [name, l] : linears((*b)->weights())) {
+    const bool mlp = name.find(".mixer.up_proj.") != std::string::npos || name.find(".mixer.down_proj.") != std::string::npos;
+    EXPECT_EQ(l->w.type_name(), mlp ? e.type_name : "F32") << name;
+    n_quant += mlp;
+  }
+  EXPECT_EQ(n_quant, 6);
+  const std::vector<int32_t> tokens = {5, 17, 99, 3, 64, 255, 0, 42, 8, 77, 31, 200, 128};
+  const double rel = relative_rms(logits_of(**a, tokens), logits_of(**b, tokens));
+  std::printf("dense_f32 %s: relative RMS logit change vs F32 %.4f\n", e.type, rel);
+  EXPECT_GT(rel, 0.0);
+  EXPECT_LT(rel, e.max_rel_rms);
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, QuantizeRoundTrip,
-                         ::testing::Values(Expect{"fp8", ModelOptAlgo::Fp8, "FP8_E4M3", 0.05},
-                                           Expect{"fp8_per_channel", ModelOptAlgo::Fp8PerChannel, "FP8_E4M3/channel", 0.05},
-                                           Expect{"nvfp4", ModelOptAlgo::Nvfp4, "NVFP4", 0.3},
-                                           Expect{"w4a16_nvfp4", ModelOptAlgo::W4A16Nvfp4, "NVFP4", 0.3}),
+                         ::testing::Values(Expect{"fp8", ModelOptAlgo::Fp8, "FP8_E4M3", 0.06},
+                                           Expect{"fp8_per_channel", ModelOptAlgo::Fp8PerChannel, "FP8_E4M3/channel", 0.06},
+                                           Expect{"nvfp4", ModelOptAlgo::Nvfp4, "NVFP4", 0.25},
+                                           Expect{"w4a16_nvfp4", ModelOptAlgo::W4A16Nvfp4, "NVFP4", 0.25}),
                          [](const auto& info) { return std::string(info.param.type); });
 
 TEST(QuantizeModelOpt, DefaultExclusionsFollowTheReleases) {
@@ -145,7 +172,7 @@ TEST(QuantizeModelOpt, DefaultExclusionsFollowTheReleases) {
   }
   const auto ex = modelopt_default_exclude(c, "backbone.");
   const std::vector<std::string> want = {"lm_head", "*mixer.conv1d*", "*mixer.gate", "backbone.layers.4.mixer.*", "backbone.layers.5.mixer.*",
-                                         "backbone.layers.8.mixer.*", "backbone.layers.10.mixer.*"};
+                                         "backbone.layers.9.mixer.*", "backbone.layers.10.mixer.*"};
   EXPECT_EQ(ex, want);
 }
 
