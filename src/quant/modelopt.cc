@@ -216,7 +216,7 @@ uint8_t f32_to_e2m1(float x) {
 
 bool modelopt_module_quantized(const TensorStore& store, const std::string& module) {
   const TensorView* w = store.find(module + ".weight");
-  if (w && (w->dtype == DType::F8_E4M3 || w->dtype == DType::U8)) return true;
+  if (w && !w->quantized() && (w->dtype == DType::F8_E4M3 || w->dtype == DType::U8)) return true;  // not a ggml block type
   for (const char* s : {".weight_scale", ".weight_scale_2", ".input_scale"}) {
     if (store.find(module + s)) return true;
   }
