@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "model/hybrid_lm.h"
+#include "quant/modelopt_export.h"
 
 namespace nt::cli {
 
@@ -47,6 +48,11 @@ int cmd_info(int argc, char** argv) {
   std::printf("dtypes:          ");
   for (const auto& [dt, n] : dtypes) std::printf(" %s x%lld", dt.c_str(), static_cast<long long>(n));
   std::printf("\n");
+  if (c.quant.enabled()) {
+    std::printf("quantization:     ModelOpt %s (%s), %zu excluded module patterns\n",
+                std::string(modelopt_algo_name(c.quant.algo)).c_str(), c.quant.source.c_str(), c.quant.exclude.size());
+  }
+  for (const auto& line : describe_weight_types((*model)->weights())) std::printf("weights:          %s\n", line.c_str());
   return 0;
 }
 

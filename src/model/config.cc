@@ -285,6 +285,11 @@ Result<ModelConfig> parse_model_config(const std::string& text, const std::strin
   }
   if (const Json* dt = r.find({"torch_dtype", "dtype"}); dt && dt->is_string()) c.torch_dtype = dt->get<std::string>();
   NT_RETURN_IF_ERROR(r.status());
+  if (const Json* q = r.find({"quantization_config"})) {
+    auto quant = parse_modelopt_config(q, nullptr);
+    if (!quant.is_ok()) return quant.status().with_context(what);
+    c.quant = std::move(quant).value();
+  }
   NT_RETURN_IF_ERROR(validate(c, what));
   return c;
 }
@@ -293,7 +298,18 @@ Result<ModelConfig> load_model_config(const std::string& model_dir) {
   std::string path = model_dir + "/config.json";
   if (!file_exists(path)) return Status::error(cat(model_dir, ": no config.json (expected a Hugging Face model directory)"));
   NT_ASSIGN_OR_RETURN(std::string text, read_text_file(path, size_t{16} << 20));
-  return parse_model_config(text, path);
+  NT_ASSIGN_OR_RETURN(ModelConfig c, parse_model_config(text, path));
+  const std::string hf_quant = model_dir + "/hf_quant_config.json";
+  if (file_exists(hf_quant)) {
+    NT_ASSIGN_OR_RETURN(std::string qtext, read_text_file(hf_quant, size_t{16} << 20));
+    NT_ASSIGN_OR_RETURN(Json hq, parse_json(qtext, hf_quant));
+    NT_ASSIGN_OR_RETURN(Json cj, parse_json(text, path));
+    const Json* qc = cj.contains("quantization_config") && !cj["quantization_config"].is_null() ? &cj["quantization_config"] : nullptr;
+    auto quant = parse_modelopt_config(qc, &hq);
+    if (!quant.is_ok()) return quant.status().with_context(model_dir);
+    c.quant = std::move(quant).value();
+  }
+  return c;
 }
 
 }  // namespace nt

@@ -9,6 +9,7 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "quant/modelopt.h"
 
 namespace nt {
 
@@ -65,6 +66,9 @@ struct ModelConfig {
   int64_t max_position_embeddings = 4096;
   std::string torch_dtype;
 
+  // ModelOpt FP8 / NVFP4 description (spec §13): config.json quantization_config and/or hf_quant_config.json.
+  ModelOptConfig quant;
+
   // Derived sizes (spec §0.3).
   int64_t d_inner() const { return mamba_num_heads * mamba_head_dim; }
   int64_t d_conv() const { return d_inner() + 2 * n_groups * ssm_state_size; }
@@ -78,6 +82,7 @@ struct ModelConfig {
 
 // Parses and validates config.json text. Errors name the field, the expected and the found value.
 Result<ModelConfig> parse_model_config(const std::string& text, const std::string& what = "config.json");
+// Reads model_dir/config.json and, if present, model_dir/hf_quant_config.json (ModelOpt).
 Result<ModelConfig> load_model_config(const std::string& model_dir);
 
 }  // namespace nt

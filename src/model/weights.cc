@@ -28,7 +28,8 @@ bool is_float_dtype(DType t) { return t == DType::F32 || t == DType::F16 || t ==
 // Looks tensors up by name, checks shape and dtype, and records which names were used.
 class Binder {
  public:
-  Binder(const TensorStore& store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
+  Binder(const TensorStore& store, std::string prefix, const ModelOptConfig& quant)
+      : store_(store), prefix_(std::move(prefix)), quant_(quant) {}
 
   // `shapes` lists the accepted shapes (the first one is reported as expected).
   // `matrix`: a large weight read row by row, which may also be stored in a ggml block type (GGUF).
@@ -60,12 +61,22 @@ class Binder {
 
   Result<Linear> linear(const std::string& name, int64_t out, int64_t in, bool bias) {
     Linear l;
-    NT_ASSIGN_OR_RETURN(l.w, tensor(name + ".weight", {{out, in}}, true));
+    if (modelopt_module_quantized(store_, name)) {
+      // ModelOpt FP8 / NVFP4 weight with its scale tensors (spec §13).
+      std::vector<std::string> used;
+      auto w = bind_modelopt_linear(quant_, store_, name, out, in, &used);
+      used_.insert(used.begin(), used.end());
+      if (!w.is_ok()) return w.status();
+      l.w = std::move(w).value();
+    } else {
+      NT_ASSIGN_OR_RETURN(l.w, tensor(name + ".weight", {{out, in}}, true));
+    }
     if (bias) { NT_ASSIGN_OR_RETURN(l.bias, vec(name + ".bias", {{out}})); }
     return l;
   }
 
   bool has(const std::string& name) const { return store_.find(name) != nullptr; }
+  const TensorView* find(const std::string& name) const { return store_.find(name); }
   void mark_used(const std::string& name) { used_.insert(name); }
   const std::set<std::string>& used() const { return used_; }
   const std::string& prefix() const { return prefix_; }
@@ -73,6 +84,7 @@ class Binder {
  private:
   const TensorStore& store_;
   std::string prefix_;
+  const ModelOptConfig& quant_;
   std::set<std::string> used_;
 };
 
@@ -106,6 +118,14 @@ Status bind_attention(const ModelConfig& c, Binder& b, const std::string& p, Att
   NT_ASSIGN_OR_RETURN(a->k_proj, b.linear(p + "k_proj", kv, H, c.attention_bias));
   NT_ASSIGN_OR_RETURN(a->v_proj, b.linear(p + "v_proj", kv, H, c.attention_bias));
   NT_ASSIGN_OR_RETURN(a->o_proj, b.linear(p + "o_proj", H, q, c.attention_bias));
+  // ModelOpt FP8 KV-cache scales (kv_cache_quant_algo): validated, unused (the KV cache stays fp32).
+  for (const char* s : {"k_proj.k_scale", "v_proj.v_scale", "k_scale", "v_scale"}) {
+    const std::string name = p + s;
+    if (const TensorView* t = b.find(name)) {
+      b.mark_used(name);
+      NT_RETURN_IF_ERROR(check_modelopt_scalar_scale(*t));
+    }
+  }
   return Status::ok();
 }
 
@@ -181,7 +201,7 @@ Result<std::string> detect_prefix(const TensorStore& store) {
 Result<ModelWeights> bind_weights(const ModelConfig& c, const TensorStore& store) {
   ModelWeights w;
   NT_ASSIGN_OR_RETURN(w.prefix, detect_prefix(store));
-  Binder b(store, w.prefix);
+  Binder b(store, w.prefix, c.quant);
   const int64_t H = c.hidden_size, V = c.vocab_size;
   const std::string& pre = w.prefix;
   std::string emb = pre + "embeddings.weight";

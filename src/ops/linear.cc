@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/linear_fast.h"
+#include "quant/modelopt.h"
 
 namespace nt {
 
@@ -23,6 +24,7 @@ float dot_f32(const float* a, const float* b, int64_t n) {
 }
 
 void convert_rows(const TensorView& t, int64_t row, int64_t count, float* out) {
+  if (t.wq != WeightQuant::None) return modelopt_convert_rows(t, row, count, out);  // ModelOpt FP8 / NVFP4
   const int64_t cols = t.rank() == 1 ? t.dim(0) : t.numel() / t.dim(0);
   const int64_t n = cols * count, start = row * cols;
   if (t.quantized()) {

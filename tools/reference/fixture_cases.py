@@ -10,6 +10,10 @@ Each case is a dict:
   prompt_len  tokens of the golden prompt; greedy_prompt_len tokens of the greedy prompt
   mtp         write some mtp.* tensors that the loader must ignore
   seed        numpy seed for the weights and the prompt
+  quant       None, or a ModelOpt quantization of the Linear weights (modelopt_ref.quantize_tensors):
+              {"algo", "exclude" (fnmatch patterns), "hf_quant" (write hf_quant_config.json),
+               "kv_scales" (attention k_scale / v_scale tensors), "dequant_tensor" (written dequantized
+               to dequantized.npy for the bit-exact row test), "table" (e4m3 or e2m1: value table .npy)}
 """
 import math
 
@@ -163,9 +167,38 @@ def _tiny_config(kernel):
     return c
 
 
+def _fp8_case():
+    """FP8 (per-tensor) described by hf_quant_config.json only (legacy layout, exclude_modules): the
+    attention layers, lm_head, conv1d and the first Mamba layer stay BF16; Mamba layer 3 and the MLPs
+    are FP8."""
+    c = dict(_dense_config(), torch_dtype="bfloat16")
+    exclude = ["lm_head", "*.mixer.conv1d*", "backbone.layers.0.mixer*", "backbone.layers.1.mixer.*",
+               "backbone.layers.5.mixer.?_proj"]
+    return _case("modelopt_fp8", c, dtype=torch.bfloat16, seed=1011,
+                 quant={"algo": "FP8", "exclude": exclude, "hf_quant": True, "in_config": False, "kv_scales": False,
+                        "dequant_tensor": "backbone.layers.2.mixer.up_proj.weight", "table": "e4m3"})
+
+
+def _nvfp4_case():
+    """NVFP4 described in config.json (quantization_config with `ignore`) and hf_quant_config.json, as
+    the released checkpoints ship both; FP8 KV-cache scales on the attention layer; MoE experts,
+    shared expert and Mamba projections quantized, attention / router / lm_head BF16 (router bias F32)."""
+    c = _moe_config()
+    c.update({"moe_shared_expert_intermediate_size": 32, "num_nextn_predict_layers": 0, "torch_dtype": "bfloat16"})
+    del c["mtp_hybrid_override_pattern"]
+    exclude = ["lm_head", "*mixer.conv1d*", "*mixer.gate", "backbone.layers.3.mixer.*"]
+    c["quantization_config"] = {"quant_method": "modelopt", "quant_algo": "NVFP4", "group_size": 16,
+                                "kv_cache_quant_algo": "FP8", "ignore": exclude,
+                                "producer": {"name": "nemotron.cpp reference fixtures"}}
+    return _case("modelopt_nvfp4", c, dtype=torch.bfloat16, seed=1012, prompt_len=21,
+                 quant={"algo": "NVFP4", "exclude": exclude, "hf_quant": True, "in_config": True, "kv_scales": True,
+                        "dequant_tensor": "backbone.layers.0.mixer.in_proj.weight", "table": "e2m1"})
+
+
 def _case(name, config, **kw):
     case = {"name": name, "config": config, "dtype": torch.float32, "keep_f32": (), "prefix": "backbone.",
-            "experts": "per_expert", "shards": 0, "prompt_len": 19, "greedy_prompt_len": 7, "mtp": False, "seed": 0}
+            "experts": "per_expert", "shards": 0, "prompt_len": 19, "greedy_prompt_len": 7, "mtp": False, "seed": 0,
+            "quant": None}
     case.update(kw)
     return case
 
@@ -182,4 +215,6 @@ def all_cases():
               keep_f32=("A_log", "D", "dt_bias"), prompt_len=21, seed=1005),
         _case("tiny_conv_k3", _tiny_config(3), prompt_len=1, greedy_prompt_len=1, seed=1006),
         _case("tiny_conv_k4_t2", _tiny_config(4), prompt_len=2, greedy_prompt_len=2, seed=1007),
+        _fp8_case(),
+        _nvfp4_case(),
     ]

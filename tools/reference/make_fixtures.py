@@ -20,6 +20,7 @@ import torch
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture_cases  # noqa: E402
+import modelopt_ref  # noqa: E402
 import nemotron_config  # noqa: E402
 import nemotron_ref as ref  # noqa: E402
 import nemotron_weights  # noqa: E402
@@ -223,6 +224,47 @@ def _router_stats(cfg, w, tokens):
     return stats
 
 
+_LINEAR_NAMES = ("in_proj", "out_proj", "q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj",
+                 "fc1_latent_proj", "fc2_latent_proj")
+
+
+def quantize_case(case, tensors):
+    """ModelOpt-quantizes the Linear weights of a case (modelopt_ref) and adds KV-cache scales.
+    Returns (tensors, dtype tags, quantized module names)."""
+    q = case["quant"]
+    linear = {n[: -len(".weight")] for n in tensors
+              if n == "lm_head.weight" or (n.endswith(".weight") and n.split(".")[-2] in _LINEAR_NAMES)}
+    # quantize from the stored (bf16) values, as ModelOpt quantizes a loaded BF16 model
+    out, tags = modelopt_ref.quantize_tensors(tensors, q["algo"], q["exclude"], linear)
+    quantized = sorted(n[: -len(".weight_scale")] for n in out if n.endswith(".weight_scale"))
+    if q["kv_scales"]:
+        for n in list(out):
+            if n.endswith(".mixer.k_proj.weight"):
+                out[n[: -len("weight")] + "k_scale"] = torch.tensor(0.0625, dtype=torch.float32)
+            if n.endswith(".mixer.v_proj.weight"):
+                out[n[: -len("weight")] + "v_scale"] = torch.tensor(0.125, dtype=torch.float32)
+    return out, tags, quantized
+
+
+def write_quant_extras(case, d, raw_dequant, golden):
+    """hf_quant_config.json, the value table and one dequantized weight for the bit-exact row test."""
+    q = case["quant"]
+    if q["hf_quant"]:
+        body = {"quant_algo": q["algo"], "kv_cache_quant_algo": "FP8" if q["kv_scales"] else None,
+                "exclude_modules": q["exclude"]}
+        if q["algo"] in ("NVFP4", "W4A16_NVFP4"):
+            body["group_size"] = modelopt_ref.GROUP
+        with open(os.path.join(d, "hf_quant_config.json"), "w") as f:
+            json.dump({"producer": {"name": "nemotron.cpp reference fixtures"}, "quantization": body}, f, indent=2)
+            f.write("\n")
+    table = modelopt_ref.E4M3 if q["table"] == "e4m3" else modelopt_ref.E2M1
+    np.save(os.path.join(d, q["table"] + "_table.npy"), np.array(table, dtype=np.float32))
+    np.save(os.path.join(d, "dequantized.npy"), raw_dequant[q["dequant_tensor"]].numpy().astype(np.float32))
+    golden["quant_algo"] = q["algo"]
+    golden["dequantized_tensor"] = q["dequant_tensor"]
+    golden["table_file"] = q["table"] + "_table.npy"
+
+
 def golden_for(case, directory):
     """Reads the checkpoint back from disk and computes every golden figure."""
     cfg, w = ref.load_model(directory, F64)
@@ -282,11 +324,23 @@ def write_case(case, out_root):
                                         for n, t in w.items()})  # shape self-check of the generator
     tensors = checkpoint_tensors(case, cfg, w, rng)
     meta = {"format": "pt"}
+    tags = None
+    if case["quant"]:
+        tensors, tags, quantized = quantize_case(case, tensors)
     if case["shards"]:
         safetensors_io.write_sharded(d, tensors, case["shards"], meta)
     else:
-        safetensors_io.write_file(os.path.join(d, safetensors_io.SINGLE_NAME), tensors, meta)
+        safetensors_io.write_file(os.path.join(d, safetensors_io.SINGLE_NAME), tensors, meta, tags)
+    if case["quant"]:
+        dtypes = {}
+        raw = safetensors_io.read_checkpoint(d, dtypes)
+        extras = {}
+        write_quant_extras(case, d, modelopt_ref.dequantize_checkpoint(
+            {"algo": case["quant"]["algo"], "exclude": case["quant"]["exclude"]}, raw, dtypes), extras)
+        extras["quantized_modules"] = quantized
     golden, logits = golden_for(case, d)
+    if case["quant"]:
+        golden.update(extras)
     np.save(os.path.join(d, "logits.npy"), logits.to(torch.float32).numpy())
     with open(os.path.join(d, "golden.json"), "w") as f:
         f.write(_format_json(golden) + "\n")

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import modelopt_ref  # noqa: E402
 import nemotron_config  # noqa: E402
 import nemotron_weights  # noqa: E402
 import safetensors_io  # noqa: E402
@@ -27,9 +28,14 @@ import safetensors_io  # noqa: E402
 
 
 def load_model(directory, dtype=torch.float64):
-    """Returns (config, canonical weights up-cast to dtype) of a checkpoint directory."""
+    """Returns (config, canonical weights up-cast to dtype) of a checkpoint directory.
+    ModelOpt FP8 / NVFP4 weights are dequantized exactly first (modelopt_ref)."""
     cfg = nemotron_config.load_config(os.path.join(directory, "config.json"))
-    raw = safetensors_io.read_checkpoint(directory)
+    dtypes = {}
+    raw = safetensors_io.read_checkpoint(directory, dtypes)
+    qcfg = modelopt_ref.load_quant_config(directory)
+    if qcfg is not None or any(t in ("F8_E4M3", "U8") for t in dtypes.values()):
+        raw = modelopt_ref.dequantize_checkpoint(qcfg, raw, dtypes)
     return cfg, nemotron_weights.canonicalize(cfg, raw, dtype)
 
 

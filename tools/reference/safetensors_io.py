@@ -19,8 +19,12 @@ _DTYPES = {
     "F32": (torch.float32, 4),
     "F16": (torch.float16, 2),
     "BF16": (torch.bfloat16, 2),
+    # raw bytes: ModelOpt FP8 codes (F8_E4M3) and packed NVFP4 pairs (U8), decoded by modelopt_ref
+    "F8_E4M3": (torch.uint8, 1),
+    "U8": (torch.uint8, 1),
 }
-_TAG_OF = {v[0]: k for k, v in _DTYPES.items()}
+_TAG_OF = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+           torch.uint8: "U8"}
 
 INDEX_NAME = "model.safetensors.index.json"
 SINGLE_NAME = "model.safetensors"
@@ -37,7 +41,7 @@ def _tensor_from_bytes(raw: bytes, tag: str, shape):
         # numpy has no bfloat16: read the raw 16-bit patterns and reinterpret them in torch.
         bits = np.frombuffer(raw, dtype="<i2").copy()
         return torch.from_numpy(bits).view(torch.bfloat16).reshape(shape)
-    np_dtype = {torch.float64: "<f8", torch.float32: "<f4", torch.float16: "<f2"}[dtype]
+    np_dtype = {torch.float64: "<f8", torch.float32: "<f4", torch.float16: "<f2", torch.uint8: "u1"}[dtype]
     return torch.from_numpy(np.frombuffer(raw, dtype=np_dtype).copy()).reshape(shape)
 
 
@@ -45,12 +49,12 @@ def _tensor_to_bytes(t: torch.Tensor) -> bytes:
     t = t.detach().contiguous().cpu()
     if t.dtype == torch.bfloat16:
         return t.view(torch.int16).numpy().astype("<i2").tobytes()
-    np_dtype = {torch.float64: "<f8", torch.float32: "<f4", torch.float16: "<f2"}[t.dtype]
+    np_dtype = {torch.float64: "<f8", torch.float32: "<f4", torch.float16: "<f2", torch.uint8: "u1"}[t.dtype]
     return t.numpy().astype(np_dtype).tobytes()
 
 
-def read_file(path):
-    """Returns ({name: tensor}, metadata dict) of one .safetensors file."""
+def read_file(path, dtypes=None):
+    """Returns ({name: tensor}, metadata dict) of one .safetensors file; fills `dtypes` with the tags."""
     with open(path, "rb") as f:
         blob = f.read()
     if len(blob) < 8:
@@ -67,11 +71,14 @@ def read_file(path):
         if not (0 <= begin <= end <= len(data)):
             raise ValueError(f"{path}: tensor {name} offsets {begin}..{end} outside data ({len(data)} bytes)")
         tensors[name] = _tensor_from_bytes(data[begin:end], info["dtype"], list(info["shape"]))
+        if dtypes is not None:
+            dtypes[name] = info["dtype"]
     return tensors, meta
 
 
-def write_file(path, tensors, metadata=None):
-    """Writes {name: tensor} in insertion order; deterministic bytes for identical input."""
+def write_file(path, tensors, metadata=None, dtypes=None):
+    """Writes {name: tensor} in insertion order; deterministic bytes for identical input. `dtypes` may
+    name the tag of uint8 tensors that hold FP8 codes ({name: "F8_E4M3"}; default "U8")."""
     header = {}
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
@@ -80,7 +87,10 @@ def write_file(path, tensors, metadata=None):
         if t.dtype not in _TAG_OF:
             raise ValueError(f"tensor {name}: dtype {t.dtype} cannot be stored")
         raw = _tensor_to_bytes(t)
-        header[name] = {"dtype": _TAG_OF[t.dtype], "shape": list(t.shape),
+        tag = (dtypes or {}).get(name, _TAG_OF[t.dtype])
+        if _DTYPES[tag][0] != t.dtype:
+            raise ValueError(f"tensor {name}: tag {tag} does not fit dtype {t.dtype}")
+        header[name] = {"dtype": tag, "shape": list(t.shape),
                         "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
@@ -111,15 +121,16 @@ def write_sharded(directory, tensors, n_shards, metadata=None):
         f.write("\n")
 
 
-def read_checkpoint(directory):
-    """Reads every tensor of a checkpoint directory: sharded (index present) or single file."""
+def read_checkpoint(directory, dtypes=None):
+    """Reads every tensor of a checkpoint directory: sharded (index present) or single file.
+    Fills `dtypes` (if given) with {name: safetensors dtype tag}."""
     index_path = os.path.join(directory, INDEX_NAME)
     if os.path.exists(index_path):
         with open(index_path) as f:
             weight_map = json.load(f)["weight_map"]
         tensors = {}
         for fname in sorted(set(weight_map.values())):
-            part, _ = read_file(os.path.join(directory, fname))
+            part, _ = read_file(os.path.join(directory, fname), dtypes)
             for name, t in part.items():
                 if weight_map.get(name) != fname:
                     raise ValueError(f"{fname}: tensor {name} not listed for this shard in the index")
@@ -128,5 +139,5 @@ def read_checkpoint(directory):
         if missing:
             raise ValueError(f"index lists tensors absent from the shards: {sorted(missing)[:5]}")
         return tensors
-    tensors, _ = read_file(os.path.join(directory, SINGLE_NAME))
+    tensors, _ = read_file(os.path.join(directory, SINGLE_NAME), dtypes)
     return tensors
