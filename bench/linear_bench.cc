@@ -5,6 +5,7 @@
 //
 // Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] [--threads 1,2] [--gemm-t 512] [--ref-gemm-t 32]
 //                     [--no-ref] [--bw-mib 1024] [--shapes mamba_out_proj,...]
+//                     [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
 // with the reference K-quant quantizers would take minutes and does not change the speed).
 #include <algorithm>
@@ -136,7 +137,7 @@ double time_call(F&& f, double budget, int min_reps) {
     g_best_cpu = std::min(g_best_cpu, process_cpu_seconds() - c0);
     best = std::min(best, s);
     total += s;
-    if (rep > 1000) break;
+    if (rep > 1000 && min_reps <= 1000) break;
   }
   return best;
 }
@@ -154,6 +155,7 @@ int main(int argc, char** argv) {
   int64_t gemm_t = 512, ref_gemm_t = 32, bw_mib = 1024;
   bool ref = true;
   std::vector<std::string> only_shapes;
+  int fixed_reps = 0;  // > 0: exactly this many timed calls per measurement (for instruction counts under perf)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
     else if (a == "--bw-mib") bw_mib = std::stoll(next());
     else if (a == "--no-ref") ref = false;
     else if (a == "--shapes") only_shapes = split(next());
+    else if (a == "--reps") fixed_reps = std::stoi(next());
     else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
   }
   // Nemotron-H-8B: hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
@@ -205,7 +208,7 @@ int main(int argc, char** argv) {
             else nt::linear_reference(w.l, x.data(), T, y.data(), pool);
           };
           const std::string rname = fast ? nt::kernels::route_name(w.l.w, isa) : "reference";
-          const double s1 = time_call([&] { run(1); }, 0.3, 3);
+          const double s1 = time_call([&] { run(1); }, fixed_reps > 0 ? 0.0 : 0.3, fixed_reps > 0 ? fixed_reps : 3);
           std::printf("{\"bench\":\"gemv\",\"type\":\"%s\",\"shape\":\"%s\",\"out\":%lld,\"in\":%lld,\"threads\":%d,"
                       "\"route\":\"%s\",\"T\":1,\"ms\":%.3f,\"weight_gb_per_s\":%.2f,\"cpu_ms\":%.3f,"
                       "\"weight_gb_per_cpu_s\":%.2f}\n",
@@ -214,7 +217,7 @@ int main(int argc, char** argv) {
           std::fflush(stdout);
           if (do_gemm) {
             const int64_t T = fast ? gemm_t : ref_gemm_t;
-            const double s = time_call([&] { run(T); }, 0.0, 2);
+            const double s = time_call([&] { run(T); }, 0.0, fixed_reps > 0 ? fixed_reps : 2);
             const double flop = 2.0 * static_cast<double>(T) * static_cast<double>(sh.out) * static_cast<double>(sh.in);
             std::printf("{\"bench\":\"gemm\",\"type\":\"%s\",\"shape\":\"%s\",\"out\":%lld,\"in\":%lld,\"threads\":%d,"
                         "\"route\":\"%s\",\"T\":%lld,\"ms\":%.1f,\"gflop_per_s\":%.2f,\"cpu_ms\":%.1f,"

@@ -25,6 +25,12 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+inline int u16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return h;
+}
+
 inline float f16_at(const uint8_t* p) {
   uint16_t h;
   __builtin_memcpy(&h, p, 2);
@@ -63,8 +69,9 @@ struct WQ4_0 {
     __m256i q;
   };
   static State prep(const uint8_t* b) {
-    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
-    return {_mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F))};
+    // Low nibbles -> bytes 0..15, high nibbles -> bytes 16..31 (one broadcast load, per-half shift, mask).
+    const __m256i t = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)));
+    return {_mm256_and_si256(_mm256_srlv_epi64(t, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F))};
   }
   static __m256i dot(const State& s, const int8_t* yq, const int32_t* ys) {
     const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq));
@@ -81,21 +88,22 @@ void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, c
   NT_UNROLL for (int r = 0; r < RM; ++r)
     NT_UNROLL for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
-    typename W::State st[RM];
-    __m256 dw[RM];
+    const uint8_t* b0 = w + static_cast<size_t>(ib) * W::kBytes;
+    // Block scales d_w·d_y of the whole tile: the RM fp16 weight scales widened by one F16C conversion, one
+    // multiply per token; each (row, token) pair then takes its own lane with a broadcast load.
+    __m128i h = _mm_cvtsi32_si128(u16_at(b0));
+    NT_UNROLL for (int r = 1; r < RM; ++r) h = _mm_insert_epi16(h, u16_at(b0 + static_cast<size_t>(r) * ws), r);
+    const __m128 dw4 = _mm_cvtph_ps(h);
+    alignas(16) float sc[RN][4];
+    NT_UNROLL for (int t = 0; t < RN; ++t) _mm_store_ps(sc[t], _mm_mul_ps(dw4, _mm_broadcast_ss(yd + t * nb + ib)));
+    // Row-outer order keeps one weight block live at a time next to the RM x RN accumulators.
     NT_UNROLL for (int r = 0; r < RM; ++r) {
-      const uint8_t* b = w + static_cast<size_t>(r) * ws + static_cast<size_t>(ib) * W::kBytes;
-      st[r] = W::prep(b);
-      dw[r] = _mm256_set1_ps(f16_at(b));
-    }
-    NT_UNROLL for (int t = 0; t < RN; ++t) {
-      const __m256 dy = _mm256_broadcast_ss(yd + t * nb + ib);
-      const int8_t* yt = yq + t * n_in + ib * 32;
-      const int32_t* st_s = nullptr;
-      if constexpr (W::kOffsets) st_s = ys + (t * nb + ib) * 8;
-      NT_UNROLL for (int r = 0; r < RM; ++r) {
-        const __m256i p = W::dot(st[r], yt, st_s);
-        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(dw[r], dy), acc[r][t]);
+      const typename W::State st = W::prep(b0 + static_cast<size_t>(r) * ws);
+      NT_UNROLL for (int t = 0; t < RN; ++t) {
+        const int32_t* st_s = nullptr;
+        if constexpr (W::kOffsets) st_s = ys + (t * nb + ib) * 8;
+        const __m256i p = W::dot(st, yq + t * n_in + ib * 32, st_s);
+        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&sc[t][r]), acc[r][t]);
       }
     }
   }
@@ -115,10 +123,12 @@ void tile_q32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0,
       {micro_q32<W, 4, 1>, micro_q32<W, 4, 2>, micro_q32<W, 4, 3>},
   };
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += kRows) {
-    const int64_t mr = nr - r < kRows ? nr - r : kRows;
-    for (int64_t t = 0; t < nt; t += kColsQ) {
-      const int64_t mt = nt - t < kColsQ ? nt - t : kColsQ;
+  // Token tiles outside, row tiles inside: the few tokens' activations stay in L1 while the row block's weights
+  // (kRowBlock rows) are re-read from L2.
+  for (int64_t t = 0; t < nt; t += kColsQ) {
+    const int64_t mt = nt - t < kColsQ ? nt - t : kColsQ;
+    for (int64_t r = 0; r < nr; r += kRows) {
+      const int64_t mr = nr - r < kRows ? nr - r : kRows;
       table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb,
                             a.s4 == nullptr ? nullptr : a.s4 + (t0 + t) * nb * 8, a.n_in, y + t * ldy + r, ldy);
     }
