@@ -5,7 +5,7 @@
 //
 // Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] [--threads 1,2] [--gemm-t 512] [--ref-gemm-t 32]
 //                     [--no-ref] [--bw-mib 1024] [--shapes mamba_out_proj,...]
-//                     [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
+//                     [--no-peak] [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
 // with the reference K-quant quantizers would take minutes and does not change the speed).
 #include <algorithm>
@@ -22,6 +22,7 @@
 #include "core/dtype.h"
 #include "kernels/linear_fast.h"
 #include "ops/linear.h"
+#include "perf/machine_roofline.h"
 #include "quant/ggml_type.h"
 
 namespace {
@@ -155,6 +156,7 @@ int main(int argc, char** argv) {
   int64_t gemm_t = 512, ref_gemm_t = 32, bw_mib = 1024;
   bool ref = true;
   std::vector<std::string> only_shapes;
+  bool peak = true;
   int fixed_reps = 0;  // > 0: exactly this many timed calls per measurement (for instruction counts under perf)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
     else if (a == "--ref-gemm-t") ref_gemm_t = std::stoll(next());
     else if (a == "--bw-mib") bw_mib = std::stoll(next());
     else if (a == "--no-ref") ref = false;
+    else if (a == "--no-peak") peak = false;
     else if (a == "--shapes") only_shapes = split(next());
     else if (a == "--reps") fixed_reps = std::stoi(next());
     else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
@@ -185,6 +188,16 @@ int main(int argc, char** argv) {
       nt::ThreadPool pool(th);
       std::printf("{\"bench\":\"read_bandwidth\",\"threads\":%d,\"mib\":%lld,\"gb_per_s\":%.2f}\n", th,
                   static_cast<long long>(bw_mib), read_bandwidth(pool, buf, 5));
+      std::fflush(stdout);
+    }
+  }
+  // The int8 dot-product instruction peak (the roofline of the integer GEMM routes), measured in this run.
+  if (peak) {
+    for (int th : threads) {
+      nt::ThreadPool pool(th);
+      const nt::perf::PeakResult pk = nt::perf::measure_peak(pool, nt::perf::PeakKind::kInt8Dot, 0.3);
+      std::printf("{\"bench\":\"int8_peak\",\"threads\":%d,\"instruction\":\"%s\",\"gop_per_s\":%.1f}\n", th,
+                  pk.instruction.c_str(), pk.gops_per_s);
       std::fflush(stdout);
     }
   }
