@@ -4,7 +4,8 @@
 // buffer much larger than the last-level cache). One JSON object per line.
 //
 // Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] [--threads 1,2] [--gemm-t 512] [--ref-gemm-t 32]
-//                     [--no-ref] [--bw-mib 1024]
+//                     [--no-ref] [--bw-mib 1024] [--shapes mamba_out_proj,...]
+//                     [--no-peak] [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
 // with the reference K-quant quantizers would take minutes and does not change the speed).
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "core/dtype.h"
 #include "kernels/linear_fast.h"
 #include "ops/linear.h"
+#include "perf/machine_roofline.h"
 #include "quant/ggml_type.h"
 
 namespace {
@@ -27,6 +30,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// CPU time of the whole process (all threads), in seconds: on a shared, loaded machine the CPU time a call
+// consumes is a steadier measure of kernel speed than its wall time.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+double g_best_cpu = 0;  // CPU seconds of the fastest-CPU call of the last time_call
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> v;
@@ -117,13 +129,16 @@ template <typename F>
 double time_call(F&& f, double budget, int min_reps) {
   f();  // warm-up
   double best = 1e30, total = 0;
+  g_best_cpu = 1e30;
   for (int rep = 0; rep < min_reps || total < budget; ++rep) {
+    const double c0 = process_cpu_seconds();
     const auto t0 = Clock::now();
     f();
     const double s = seconds_since(t0);
+    g_best_cpu = std::min(g_best_cpu, process_cpu_seconds() - c0);
     best = std::min(best, s);
     total += s;
-    if (rep > 1000) break;
+    if (rep > 1000 && min_reps <= 1000) break;
   }
   return best;
 }
@@ -140,6 +155,9 @@ int main(int argc, char** argv) {
   std::vector<int> threads = {1, 2};
   int64_t gemm_t = 512, ref_gemm_t = 32, bw_mib = 1024;
   bool ref = true;
+  std::vector<std::string> only_shapes;
+  bool peak = true;
+  int fixed_reps = 0;  // > 0: exactly this many timed calls per measurement (for instruction counts under perf)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -149,6 +167,9 @@ int main(int argc, char** argv) {
     else if (a == "--ref-gemm-t") ref_gemm_t = std::stoll(next());
     else if (a == "--bw-mib") bw_mib = std::stoll(next());
     else if (a == "--no-ref") ref = false;
+    else if (a == "--no-peak") peak = false;
+    else if (a == "--shapes") only_shapes = split(next());
+    else if (a == "--reps") fixed_reps = std::stoi(next());
     else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
   }
   // Nemotron-H-8B: hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
@@ -170,8 +191,19 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  // The int8 dot-product instruction peak (the roofline of the integer GEMM routes), measured in this run.
+  if (peak) {
+    for (int th : threads) {
+      nt::ThreadPool pool(th);
+      const nt::perf::PeakResult pk = nt::perf::measure_peak(pool, nt::perf::PeakKind::kInt8Dot, 0.3);
+      std::printf("{\"bench\":\"int8_peak\",\"threads\":%d,\"instruction\":\"%s\",\"gop_per_s\":%.1f}\n", th,
+                  pk.instruction.c_str(), pk.gops_per_s);
+      std::fflush(stdout);
+    }
+  }
   for (const std::string& type : types) {
     for (const Shape& sh : shapes) {
+      if (!only_shapes.empty() && std::find(only_shapes.begin(), only_shapes.end(), sh.name) == only_shapes.end()) continue;
       const bool do_gemm = sh.name == gemm_shape.name;
       Weight w = make_weight(type, sh.out, sh.in);
       const int64_t tmax = do_gemm ? std::max(gemm_t, ref_gemm_t) : 1;
@@ -189,20 +221,23 @@ int main(int argc, char** argv) {
             else nt::linear_reference(w.l, x.data(), T, y.data(), pool);
           };
           const std::string rname = fast ? nt::kernels::route_name(w.l.w, isa) : "reference";
-          const double s1 = time_call([&] { run(1); }, 0.3, 3);
+          const double s1 = time_call([&] { run(1); }, fixed_reps > 0 ? 0.0 : 0.3, fixed_reps > 0 ? fixed_reps : 3);
           std::printf("{\"bench\":\"gemv\",\"type\":\"%s\",\"shape\":\"%s\",\"out\":%lld,\"in\":%lld,\"threads\":%d,"
-                      "\"route\":\"%s\",\"T\":1,\"ms\":%.3f,\"weight_gb_per_s\":%.2f}\n",
+                      "\"route\":\"%s\",\"T\":1,\"ms\":%.3f,\"weight_gb_per_s\":%.2f,\"cpu_ms\":%.3f,"
+                      "\"weight_gb_per_cpu_s\":%.2f}\n",
                       type.c_str(), sh.name, static_cast<long long>(sh.out), static_cast<long long>(sh.in), th,
-                      rname.c_str(), s1 * 1e3, wbytes / s1 / 1e9);
+                      rname.c_str(), s1 * 1e3, wbytes / s1 / 1e9, g_best_cpu * 1e3, wbytes / g_best_cpu / 1e9);
           std::fflush(stdout);
           if (do_gemm) {
             const int64_t T = fast ? gemm_t : ref_gemm_t;
-            const double s = time_call([&] { run(T); }, 0.0, 2);
+            const double s = time_call([&] { run(T); }, 0.0, fixed_reps > 0 ? fixed_reps : 2);
             const double flop = 2.0 * static_cast<double>(T) * static_cast<double>(sh.out) * static_cast<double>(sh.in);
             std::printf("{\"bench\":\"gemm\",\"type\":\"%s\",\"shape\":\"%s\",\"out\":%lld,\"in\":%lld,\"threads\":%d,"
-                        "\"route\":\"%s\",\"T\":%lld,\"ms\":%.1f,\"gflop_per_s\":%.2f}\n",
+                        "\"route\":\"%s\",\"T\":%lld,\"ms\":%.1f,\"gflop_per_s\":%.2f,\"cpu_ms\":%.1f,"
+                        "\"gflop_per_cpu_s\":%.2f}\n",
                         type.c_str(), sh.name, static_cast<long long>(sh.out), static_cast<long long>(sh.in), th,
-                        rname.c_str(), static_cast<long long>(T), s * 1e3, flop / s / 1e9);
+                        rname.c_str(), static_cast<long long>(T), s * 1e3, flop / s / 1e9, g_best_cpu * 1e3,
+                        flop / g_best_cpu / 1e9);
             std::fflush(stdout);
           }
         }

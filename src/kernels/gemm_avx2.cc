@@ -11,11 +11,24 @@ namespace {
 
 constexpr int kRows = 4;  // weight rows per register tile
 
+// Register tiles are small fixed loops over arrays of vectors: unroll them fully so the arrays live in registers.
+#if defined(__clang__)
+#define NT_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define NT_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+
+inline int u16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return h;
 }
 
 inline float f16_at(const uint8_t* p) {
@@ -25,70 +38,99 @@ inline float f16_at(const uint8_t* p) {
 }
 
 // --- 32-element int8 blocks (Q8_0, Q4_0) against q8_0 activations ----------------------------------------------
-// Per block and element: p = Σ w·y in 8 int32 lanes (exact, ggml's sign trick: |w| · sign(y, w) with maddubs),
-// acc = fma(float(p), d_w·d_y, acc).
+// Per block and element: p = Σ w·y in 8 int32 lanes (exact; lane i holds elements 4i..4i+3), then
+// acc = fma(float(p), d_w·d_y, acc). The integer lanes are the same whichever way they are formed:
+//   Q8_0: ggml's sign trick, maddubs(|w|, sign(y, w)); |w| is formed once per weight block and reused over the
+//         tokens of the tile.
+//   Q4_0: the nibbles stay unsigned (0..15), so maddubs(q, y) needs no sign trick; the −8 offset is folded in
+//         exactly with the activation's per-lane 8·Σy (Act::s4, computed once per token): Σ(q − 8)·y = Σq·y − 8·Σy.
+// The fp16 weight scale is widened once per weight block and shared by the tokens of the tile.
 
 struct WQ8_0 {
   static constexpr size_t kBytes = 34;
-  static __m256i load(const uint8_t* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)); }
+  static constexpr bool kOffsets = false;
+  struct State {
+    __m256i ax, w;
+  };
+  static State prep(const uint8_t* b) {
+    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
+    return {_mm256_sign_epi8(w, w), w};
+  }
+  static __m256i dot(const State& s, const int8_t* yq, const int32_t*) {
+    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(s.ax, _mm256_sign_epi8(yv, s.w)), _mm256_set1_epi16(1));
+  }
 };
 
 struct WQ4_0 {
   static constexpr size_t kBytes = 18;
-  static __m256i load(const uint8_t* b) {
-    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
-    const __m256i v = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
-    return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+  static constexpr bool kOffsets = true;
+  struct State {
+    __m256i q;
+  };
+  static State prep(const uint8_t* b) {
+    // Low nibbles -> bytes 0..15, high nibbles -> bytes 16..31 (one broadcast load, per-half shift, mask).
+    const __m256i t = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)));
+    return {_mm256_and_si256(_mm256_srlv_epi64(t, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F))};
+  }
+  static __m256i dot(const State& s, const int8_t* yq, const int32_t* ys) {
+    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq));
+    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(s.q, yv), _mm256_set1_epi16(1));
+    return _mm256_sub_epi32(p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ys)));
   }
 };
 
 template <class W, int RM, int RN>
-void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, int64_t n_in, float* y, int64_t ldy) {
+void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, const int32_t* ys, int64_t n_in,
+               float* y, int64_t ldy) {
   const int64_t nb = n_in / 32;
-  const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[RM][RN];
-  for (int r = 0; r < RM; ++r)
-    for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
+  NT_UNROLL for (int r = 0; r < RM; ++r)
+    NT_UNROLL for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
-    __m256i wv[RM], ax[RM];
-    float dw[RM];
-    for (int r = 0; r < RM; ++r) {
-      const uint8_t* b = w + static_cast<size_t>(r) * ws + static_cast<size_t>(ib) * W::kBytes;
-      wv[r] = W::load(b);
-      ax[r] = _mm256_sign_epi8(wv[r], wv[r]);
-      dw[r] = f16_at(b);
-    }
-    for (int t = 0; t < RN; ++t) {
-      const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq + t * n_in + ib * 32));
-      const float dy = yd[t * nb + ib];
-      for (int r = 0; r < RM; ++r) {
-        const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(ax[r], _mm256_sign_epi8(yv, wv[r])), ones);
-        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw[r] * dy), acc[r][t]);
+    const uint8_t* b0 = w + static_cast<size_t>(ib) * W::kBytes;
+    // Block scales d_w·d_y of the whole tile: the RM fp16 weight scales widened by one F16C conversion, one
+    // multiply per token; each (row, token) pair then takes its own lane with a broadcast load.
+    __m128i h = _mm_cvtsi32_si128(u16_at(b0));
+    NT_UNROLL for (int r = 1; r < RM; ++r) h = _mm_insert_epi16(h, u16_at(b0 + static_cast<size_t>(r) * ws), r);
+    const __m128 dw4 = _mm_cvtph_ps(h);
+    alignas(16) float sc[RN][4];
+    NT_UNROLL for (int t = 0; t < RN; ++t) _mm_store_ps(sc[t], _mm_mul_ps(dw4, _mm_broadcast_ss(yd + t * nb + ib)));
+    // Row-outer order keeps one weight block live at a time next to the RM x RN accumulators.
+    NT_UNROLL for (int r = 0; r < RM; ++r) {
+      const typename W::State st = W::prep(b0 + static_cast<size_t>(r) * ws);
+      NT_UNROLL for (int t = 0; t < RN; ++t) {
+        const int32_t* st_s = nullptr;
+        if constexpr (W::kOffsets) st_s = ys + (t * nb + ib) * 8;
+        const __m256i p = W::dot(st, yq + t * n_in + ib * 32, st_s);
+        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&sc[t][r]), acc[r][t]);
       }
     }
   }
-  for (int r = 0; r < RM; ++r)
-    for (int t = 0; t < RN; ++t) y[t * ldy + r] = hsum(acc[r][t]);
+  NT_UNROLL for (int r = 0; r < RM; ++r)
+    NT_UNROLL for (int t = 0; t < RN; ++t) y[t * ldy + r] = hsum(acc[r][t]);
 }
 
-constexpr int kColsQ = 2;  // tokens per register tile (int8 routes)
-using MicroQ = void (*)(const uint8_t*, size_t, const int8_t*, const float*, int64_t, float*, int64_t);
+constexpr int kColsQ = 3;  // tokens per register tile (int8 routes)
+using MicroQ = void (*)(const uint8_t*, size_t, const int8_t*, const float*, const int32_t*, int64_t, float*, int64_t);
 
 template <class W>
 void tile_q32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   static const MicroQ table[kRows][kColsQ] = {
-      {micro_q32<W, 1, 1>, micro_q32<W, 1, 2>},
-      {micro_q32<W, 2, 1>, micro_q32<W, 2, 2>},
-      {micro_q32<W, 3, 1>, micro_q32<W, 3, 2>},
-      {micro_q32<W, 4, 1>, micro_q32<W, 4, 2>},
+      {micro_q32<W, 1, 1>, micro_q32<W, 1, 2>, micro_q32<W, 1, 3>},
+      {micro_q32<W, 2, 1>, micro_q32<W, 2, 2>, micro_q32<W, 2, 3>},
+      {micro_q32<W, 3, 1>, micro_q32<W, 3, 2>, micro_q32<W, 3, 3>},
+      {micro_q32<W, 4, 1>, micro_q32<W, 4, 2>, micro_q32<W, 4, 3>},
   };
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += kRows) {
-    const int64_t mr = nr - r < kRows ? nr - r : kRows;
-    for (int64_t t = 0; t < nt; t += kColsQ) {
-      const int64_t mt = nt - t < kColsQ ? nt - t : kColsQ;
-      table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb, a.n_in,
-                            y + t * ldy + r, ldy);
+  // Token tiles outside, row tiles inside: the few tokens' activations stay in L1 while the row block's weights
+  // (kRowBlock rows) are re-read from L2.
+  for (int64_t t = 0; t < nt; t += kColsQ) {
+    const int64_t mt = nt - t < kColsQ ? nt - t : kColsQ;
+    for (int64_t r = 0; r < nr; r += kRows) {
+      const int64_t mr = nr - r < kRows ? nr - r : kRows;
+      table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb,
+                            a.s4 == nullptr ? nullptr : a.s4 + (t0 + t) * nb * 8, a.n_in, y + t * ldy + r, ldy);
     }
   }
 }
@@ -221,6 +263,15 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d) {
     const __m256i q01 = _mm256_packs_epi32(q[0], q[1]), q23 = _mm256_packs_epi32(q[2], q[3]);
     const __m256i q8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(q01, q23), perm);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs), q8);
+  }
+}
+
+// s[ib * 8 + i] = 8 · Σ_{j = 4i}^{4i+3} qs[ib * 32 + j] (exact int32).
+void q4_offsets(const int8_t* qs, int64_t n, int32_t* s) {
+  const __m256i eight = _mm256_set1_epi8(8), ones = _mm256_set1_epi16(1);
+  for (int64_t ib = 0; ib < n / 32; ++ib) {
+    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + ib * 32));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + ib * 8), _mm256_madd_epi16(_mm256_maddubs_epi16(eight, yv), ones));
   }
 }
 

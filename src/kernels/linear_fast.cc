@@ -23,6 +23,7 @@ struct Plan {
   TileFn tile = nullptr;
   ActKind act = ActKind::kF32;
   bool convert = false;  // weight rows go through convert_rows into an fp32 tile first
+  bool q4_offsets = false;  // the kernel wants Act::s4
   const char* name = "";
 };
 
@@ -36,23 +37,27 @@ Plan plan_for(const TensorView& w, Isa isa) {
   }
   if (w.quantized()) {
     switch (w.qtype) {
-      case GgmlType::Q8_0: return {pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0)), ActKind::kQ8_0, false, "q8_0"};
-      case GgmlType::Q4_0: return {pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0)), ActKind::kQ8_0, false, "q4_0"};
-      case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K)), ActKind::kQ8_K, false, "q4_K"};
-      case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K)), ActKind::kQ8_K, false, "q6_K"};
+      case GgmlType::Q8_0: return {pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0)), ActKind::kQ8_0, false, false, "q8_0"};
+      case GgmlType::Q4_0: {
+        Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0)), ActKind::kQ8_0, false, false, "q4_0"};
+        p.q4_offsets = p.tile != scalar::tile_q4_0;
+        return p;
+      }
+      case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K)), ActKind::kQ8_K, false, false, "q4_K"};
+      case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K)), ActKind::kQ8_K, false, false, "q6_K"};
       default: break;
     }
   } else if (isa == Isa::kAvx2) {
     switch (w.dtype) {
-      case DType::F32: return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, false, "f32"};
-      case DType::BF16: return {pick(isa, nullptr, NT_AVX2_FN(tile_bf16)), ActKind::kF32, false, "bf16"};
-      case DType::F16: return {pick(isa, nullptr, NT_AVX2_FN(tile_f16)), ActKind::kF32, false, "f16"};
+      case DType::F32: return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, false, false, "f32"};
+      case DType::BF16: return {pick(isa, nullptr, NT_AVX2_FN(tile_bf16)), ActKind::kF32, false, false, "bf16"};
+      case DType::F16: return {pick(isa, nullptr, NT_AVX2_FN(tile_f16)), ActKind::kF32, false, false, "f16"};
       default: break;
     }
   } else if (w.dtype == DType::F32) {
-    return {scalar::tile_f32, ActKind::kF32, false, "f32"};
+    return {scalar::tile_f32, ActKind::kF32, false, false, "f32"};
   }
-  return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, "convert"};
+  return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, false, "convert"};
 }
 
 constexpr int64_t kRowBlock = 16;    // output rows per scheduled work item (a multiple of the register tile)
@@ -91,6 +96,7 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
   a.n_in = n_in;
   std::vector<int8_t> qs;
   std::vector<float> d;
+  std::vector<int32_t> s4;
   std::vector<BlockQ8_K> q8k;
   const int64_t prep_grain = T >= 8 ? 1 : T;
   switch (plan.act) {
@@ -98,9 +104,16 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
       const int64_t nb = n_in / kQK8_0;
       qs.resize(static_cast<size_t>(T * n_in));
       d.resize(static_cast<size_t>(T * nb));
+      if (plan.q4_offsets) s4.resize(static_cast<size_t>(T * nb * 8));
       pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
-        for (int64_t t = t0; t < t1; ++t) quantize_act_q8_0(isa, x + t * n_in, n_in, qs.data() + t * n_in, d.data() + t * nb);
+        for (int64_t t = t0; t < t1; ++t) {
+          quantize_act_q8_0(isa, x + t * n_in, n_in, qs.data() + t * n_in, d.data() + t * nb);
+#if defined(NEMOTRON_X86)
+          if (plan.q4_offsets) avx2::q4_offsets(qs.data() + t * n_in, n_in, s4.data() + t * nb * 8);
+#endif
+        }
       });
+      a.s4 = plan.q4_offsets ? s4.data() : nullptr;
       a.qs = qs.data();
       a.d = d.data();
       break;
