@@ -33,7 +33,7 @@ TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn) {
 
 Plan plan_for(const TensorView& w, Isa isa) {
   if (w.wq != WeightQuant::None) {  // ModelOpt FP8/NVFP4: exact rows from convert_rows, then the fp32 kernel
-    return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, "convert"};
+    return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, false, "convert"};
   }
   if (w.quantized()) {
     switch (w.qtype) {
