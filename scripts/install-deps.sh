@@ -30,6 +30,8 @@ fi
 if [ "${1:-}" != "--no-npm" ]; then
   if ! command -v npm >/dev/null 2>&1; then echo "npm not found after install" >&2; exit 1; fi
   if [ ! -d tools/js/node_modules ] || [ tools/js/package-lock.json -nt tools/js/node_modules ]; then
-    (cd tools/js && npm ci --no-audit --no-fund --loglevel=error)
+    # omit=optional (tools/js/.npmrc) keeps the GPU builds of llama.cpp out; the CPU one comes from
+    # @node-llama-cpp/linux-x64, and nothing may be downloaded or built by its postinstall.
+    (cd tools/js && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --omit=optional --no-audit --no-fund --loglevel=error)
   fi
 fi

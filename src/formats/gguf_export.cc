@@ -361,6 +361,11 @@ Status export_gguf(const std::string& path, const ModelConfig& c, const ModelWei
   NT_ASSIGN_OR_RETURN(std::unique_ptr<GgufWriter> wr, GgufWriter::create(path));
   for (const auto& [k, v] : model_metadata(c, o)) NT_RETURN_IF_ERROR(wr->add(k, v));
   for (const auto& [k, v] : o.extra) NT_RETURN_IF_ERROR(wr->add(k, v));
+  // llama.cpp refuses a file without tokenizer.ggml.model; "none" makes it load with vocab_size dummy
+  // tokens (ids in, logits out), which is all a checkpoint without tokenizer.json can offer.
+  const bool has_tokenizer = std::any_of(o.extra.begin(), o.extra.end(),
+                                         [](const auto& e) { return e.first == "tokenizer.ggml.model"; });
+  if (!has_tokenizer) NT_RETURN_IF_ERROR(wr->add("tokenizer.ggml.model", GgufValue::string("none")));
   for (const auto& t : ts) NT_RETURN_IF_ERROR(wr->add_tensor(t.name, t.type, t.ne));
   ThreadPool pool(o.threads);
   for (const auto& t : ts) NT_RETURN_IF_ERROR(write_tensor(*wr, t, pool));

@@ -146,6 +146,8 @@ Result<text::GgufVocab> read_gguf_vocab(const GgufFile& f, const std::string& or
     v.origin = origin;
     if (!f.has_key("tokenizer.ggml.model")) return Status::error("the file has no tokenizer (no tokenizer.ggml.model key)");
     NT_ASSIGN_OR_RETURN(std::string_view model, f.get_string("tokenizer.ggml.model"));
+    // Written by llama.cpp's converters and by export_gguf for models without a tokenizer.
+    if (model == "none" || model == "no_vocab") return Status::error(cat("the file has no tokenizer (tokenizer.ggml.model '", model, "')"));
     v.model = std::string(model);
     if (f.has_key("tokenizer.ggml.pre")) {
       NT_ASSIGN_OR_RETURN(std::string_view pre, f.get_string("tokenizer.ggml.pre"));

@@ -19,8 +19,8 @@ namespace nt {
 
 // ---- writing ---------------------------------------------------------------------------------------
 
-// Empty when the directory has no tokenizer.json (the file then loads in nemotron.cpp but not as a
-// complete llama.cpp model). Fails when the pre-tokenizer is not one llama.cpp knows by name.
+// Empty when the directory has no tokenizer.json (export_gguf then writes tokenizer.ggml.model "none":
+// llama.cpp loads such a file with dummy tokens, ids in and logits out). Fails when the pre-tokenizer is not one llama.cpp knows by name.
 Result<std::vector<std::pair<std::string, GgufValue>>> gguf_tokenizer_metadata(const std::string& model_dir,
                                                                              const ModelConfig& c);
 
