@@ -18,7 +18,7 @@
 # With NEMOTRON_FUZZ=ON every target is also a ctest test (label "fuzz"): a smoke run of a few seconds over a
 # scratch copy of its seeds; any crash, sanitizer report, leak, timeout or out-of-memory fails it.
 option(NEMOTRON_FUZZ "Build libFuzzer targets (clang only)" OFF)
-set(NEMOTRON_FUZZ_SMOKE_SECONDS 7 CACHE STRING "Seconds each fuzz target runs as a ctest smoke test")
+set(NEMOTRON_FUZZ_SMOKE_SECONDS 8 CACHE STRING "Seconds each fuzz target runs as a ctest smoke test")
 if(NEMOTRON_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "NEMOTRON_FUZZ needs clang (found ${CMAKE_CXX_COMPILER_ID})")

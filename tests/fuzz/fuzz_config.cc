@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes as config.json. Every input must give a config or a clean error; a config
-// that parses must be internally consistent enough to describe (pattern, derived sizes).
+// that parses must be internally consistent enough to describe (pattern, derived sizes, weight element counts).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,5 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (cfg->layers[i] == nt::LayerKind::Mlp) (void)cfg->mlp_width(i);
   }
   (void)cfg->count(nt::LayerKind::Mamba);
+  // The derived sizes weight binding and state allocation use must not overflow (UBSan checks the arithmetic).
+  volatile int64_t sink = cfg->d_inner() + cfg->d_conv() + cfg->d_in_proj() + cfg->moe_input_size();
+  sink = sink + cfg->vocab_size * cfg->hidden_size + cfg->num_attention_heads * cfg->head_dim * cfg->hidden_size +
+         cfg->d_in_proj() * cfg->hidden_size + cfg->n_routed_experts * cfg->moe_intermediate_size * cfg->moe_input_size();
+  (void)sink;
   return 0;
 }
