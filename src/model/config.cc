@@ -164,7 +164,9 @@ Status check_limits(const ModelConfig& c, const std::string& what) {
     if (v > kMaxConfigDim) return bad(cat("field '", name, "' is ", v, ", more than the limit of ", kMaxConfigDim));
   }
   for (int64_t w : c.intermediate_size) {
-    if (w > kMaxConfigDim) return bad(cat("field 'intermediate_size' is ", w, ", more than the limit of ", kMaxConfigDim));
+    if (w > kMaxConfigDim) {
+      return bad(cat("field 'intermediate_size' is ", w, ", more than the limit of ", kMaxConfigDim));
+    }
   }
   if (c.n_routed_experts > kMaxConfigExperts) {
     return bad(cat("field 'n_routed_experts' is ", c.n_routed_experts, ", more than the limit of ", kMaxConfigExperts));

@@ -17,8 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)cfg->count(nt::LayerKind::Mamba);
   // The derived sizes weight binding and state allocation use must not overflow (UBSan checks the arithmetic).
   volatile int64_t sink = cfg->d_inner() + cfg->d_conv() + cfg->d_in_proj() + cfg->moe_input_size();
-  sink = sink + cfg->vocab_size * cfg->hidden_size + cfg->num_attention_heads * cfg->head_dim * cfg->hidden_size +
-         cfg->d_in_proj() * cfg->hidden_size + cfg->n_routed_experts * cfg->moe_intermediate_size * cfg->moe_input_size();
+  sink = sink + cfg->vocab_size * cfg->hidden_size + cfg->num_attention_heads * cfg->head_dim * cfg->hidden_size;
+  sink = sink + cfg->d_in_proj() * cfg->hidden_size +
+         cfg->n_routed_experts * cfg->moe_intermediate_size * cfg->moe_input_size();
   (void)sink;
   return 0;
 }
