@@ -81,7 +81,9 @@ int cmd_run(int argc, char** argv) {
   go.stop = args.get_all("--stop");
   go.eos_ids = tm.eos_ids();
   go.ignore_eos = args.has("--ignore-eos");
-  auto ctx = args.get_int({"--ctx"}, 0);
+  // Without --ctx the context is the model's own (max_position_embeddings), so an oversized prompt (a 10 MB file)
+  // is refused after tokenization instead of being prefilled into an ever-growing KV cache; --ctx 0 lifts it.
+  auto ctx = args.get_int({"--ctx"}, tm.lm().config().max_position_embeddings);
   if (!ctx || *ctx < 0) return fail("run", Status::error("--ctx must be a non-negative integer"));
   go.max_context = *ctx;
   std::vector<int32_t> tokens;

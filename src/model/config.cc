@@ -1,6 +1,8 @@
 #include "model/config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/mapped_file.h"
 #include "core/strings.h"
@@ -143,7 +145,56 @@ Status parse_layer_kinds(const Json& j, FieldReader& r, ModelConfig* c) {
   return r.status();
 }
 
+// Size limits (config.h): every dimension in [.., kMaxConfigDim], so that products of two never overflow; the
+// weights' element counts (products of up to three, summed) are checked in 128-bit arithmetic.
+Status check_limits(const ModelConfig& c, const std::string& what) {
+  auto bad = [&](const std::string& m) { return Status::error(cat(what, ": ", m)); };
+  if (static_cast<int64_t>(c.layers.size()) > kMaxConfigLayers) {
+    return bad(cat("the layer pattern has ", c.layers.size(), " layers, more than the limit of ", kMaxConfigLayers));
+  }
+  const std::pair<const char*, int64_t> dims[] = {
+      {"hidden_size", c.hidden_size}, {"vocab_size", c.vocab_size}, {"num_attention_heads", c.num_attention_heads},
+      {"num_key_value_heads", c.num_key_value_heads}, {"head_dim", c.head_dim}, {"mamba_num_heads", c.mamba_num_heads},
+      {"mamba_head_dim", c.mamba_head_dim}, {"ssm_state_size", c.ssm_state_size}, {"n_groups", c.n_groups},
+      {"conv_kernel", c.conv_kernel}, {"chunk_size", c.chunk_size}, {"moe_intermediate_size", c.moe_intermediate_size},
+      {"moe_shared_expert_intermediate_size", c.moe_shared_expert_intermediate_size},
+      {"n_shared_experts", c.n_shared_experts}, {"n_group", c.n_group}, {"topk_group", c.topk_group},
+      {"num_experts_per_tok", c.num_experts_per_tok}, {"moe_latent_size", c.moe_latent_size}};
+  for (const auto& [name, v] : dims) {
+    if (v > kMaxConfigDim) return bad(cat("field '", name, "' is ", v, ", more than the limit of ", kMaxConfigDim));
+  }
+  for (int64_t w : c.intermediate_size) {
+    if (w > kMaxConfigDim) {
+      return bad(cat("field 'intermediate_size' is ", w, ", more than the limit of ", kMaxConfigDim));
+    }
+  }
+  if (c.n_routed_experts > kMaxConfigExperts) {
+    return bad(cat("field 'n_routed_experts' is ", c.n_routed_experts, ", more than the limit of ", kMaxConfigExperts));
+  }
+  // In double: every factor is below 2^24, so the products are far from overflowing and exact enough to compare.
+  auto d = [](int64_t v) { return static_cast<double>(v); };
+  const double d_inner = d(c.mamba_num_heads) * d(c.mamba_head_dim);
+  const double gn = d(c.n_groups) * d(c.ssm_state_size);
+  double mlp_w = 0;
+  for (int64_t w : c.intermediate_size) mlp_w = std::max(mlp_w, d(w));
+  const double moe_w = std::max(d(c.moe_intermediate_size), d(c.moe_shared_expert_intermediate_size));
+  const std::pair<const char*, double> weights[] = {
+      {"the embedding (vocab_size x hidden_size)", d(c.vocab_size) * d(c.hidden_size)},
+      {"a Mamba in_proj", (2 * d_inner + 2 * gn + d(c.mamba_num_heads)) * d(c.hidden_size)},
+      {"an attention projection", d(c.num_attention_heads) * d(c.head_dim) * d(c.hidden_size)},
+      {"an MLP projection", mlp_w * d(c.hidden_size)},
+      {"the stacked routed experts", d(c.n_routed_experts) * moe_w * d(std::max(c.hidden_size, c.moe_latent_size))},
+  };
+  for (const auto& [name, n] : weights) {
+    if (n > d(kMaxConfigTensorElements)) {
+      return bad(cat(name, " would have ", n, " elements, more than the limit of ", kMaxConfigTensorElements));
+    }
+  }
+  return Status::ok();
+}
+
 Status validate(const ModelConfig& c, const std::string& what) {
+  NT_RETURN_IF_ERROR(check_limits(c, what));
   auto bad = [&](const std::string& m) { return Status::error(cat(what, ": ", m)); };
   auto positive = [&](const char* name, int64_t v) -> Status {
     if (v <= 0) return bad(cat("field '", name, "' must be positive, found ", v));

@@ -15,6 +15,14 @@ namespace nt {
 
 enum class LayerKind : uint8_t { Mamba, Attention, Mlp, Moe };
 
+// Upper bounds on config values (docs/SECURITY.md). Far above every released model (the largest widths are in the
+// tens of thousands, vocabularies ~262k, 128 experts), and low enough that every derived size and every weight's
+// element count is computed without 64-bit overflow. A config beyond them is rejected by parse_model_config.
+constexpr int64_t kMaxConfigLayers = 4096;                    // entries of the layer pattern
+constexpr int64_t kMaxConfigDim = int64_t{1} << 24;           // any width, head count, head size, vocab size, chunk
+constexpr int64_t kMaxConfigExperts = 4096;                   // n_routed_experts
+constexpr int64_t kMaxConfigTensorElements = int64_t{1} << 42;  // elements of any one weight the config implies
+
 char layer_kind_char(LayerKind k);          // 'M', '*', '-', 'E'
 const char* layer_kind_name(LayerKind k);   // "mamba", "attention", "mlp", "moe"
 

@@ -3,10 +3,15 @@
 #include <cmath>
 
 #include "core/strings.h"
+#include "text/jinja/template.h"
 
 namespace nt::server {
 
 namespace {
+
+// Nesting limit for JSON that arrives inside a string (tool call arguments); the body itself is limited by the
+// server (ServerOptions::max_json_depth).
+constexpr size_t kMaxArgumentsDepth = 64;
 
 ApiError bad(const std::string& param, const std::string& message, const std::string& code = "invalid_value") {
   ApiError e;
@@ -90,11 +95,16 @@ std::optional<ApiError> template_tool_call(const Json& call, const std::string& 
   nlohmann::ordered_json args = nlohmann::ordered_json::object();
   auto a = fn->find("arguments");
   if (a != fn->end() && a->is_string()) {
-    nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(a->get<std::string>(), nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object()) {
+    // A JSON text inside a string escapes the body's nesting limit: parse it under the same limit, or a deeply
+    // nested value would later exhaust the stack when copied, rendered or serialized.
+    auto parsed = jinja::parse_ordered_json(a->get<std::string>(), param + ".function.arguments", kMaxArgumentsDepth);
+    if (!parsed.is_ok() && starts_with(parsed.status().message(), param + ".function.arguments: JSON nesting")) {
+      return bad(param + ".function.arguments", parsed.status().message());
+    }
+    if (!parsed.is_ok() || !parsed->is_object()) {
       return bad(param + ".function.arguments", "tool call arguments must be a JSON object (as a string)");
     }
-    args = std::move(parsed);
+    args = std::move(parsed).value();
   } else if (a != fn->end() && a->is_object()) {
     args = nlohmann::ordered_json::parse(a->dump());
   } else if (a != fn->end() && !a->is_null()) {
