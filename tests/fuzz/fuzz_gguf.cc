@@ -1,5 +1,5 @@
-// libFuzzer target: parse arbitrary bytes as GGUF, touch everything the parser exposes, then load it as a
-// Nemotron model (config from metadata, tensor mapping, weight binding). Any
+// libFuzzer target: parse arbitrary bytes as GGUF, touch everything the parser exposes, build its tokenizer,
+// then load it as a Nemotron model (config from metadata, tensor mapping, weight binding). Any
 // crash, sanitizer report, hang or runaway allocation is a bug; errors are the expected outcome.
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "formats/gguf.h"
 #include "formats/gguf_model.h"
+#include "formats/gguf_tokenizer.h"
 #include "model/hybrid_lm.h"
 #include "quant/ggml_type.h"
 
@@ -37,6 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       row.resize(static_cast<size_t>(n));
       (void)nt::dequantize_row(t.type, t.data, row.data(), n);
     }
+  }
+  // The tokenizer layer: tokenizer.ggml.* metadata → vocabulary, merges, pre-tokenizer, special tokens; a
+  // tokenizer that loads must encode and decode.
+  auto tok = nt::tokenizer_from_gguf(*file, "fuzz");
+  if (tok.is_ok()) {
+    auto ids = tok->encode("Hello <|im_start|> world 123 \xc3\xa9");
+    if (ids.is_ok()) (void)tok->decode(*ids);
   }
   // The model layer: metadata → config, layer-kind cross-checks, tensor mapping and weight binding.
   auto shared = std::make_shared<const nt::GgufFile>(std::move(file).value());
