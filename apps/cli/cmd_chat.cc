@@ -30,11 +30,13 @@ int cmd_chat(int argc, char** argv) {
   if (!budget || *budget < -1 || *budget > INT32_MAX) return fail("chat", Status::error("--thinking-budget must be -1 or a non-negative integer"));
   auto cache_mb = args.get_int({"--state-cache-mb"}, 1024);
   if (!cache_mb || *cache_mb < 0) return fail("chat", Status::error("--state-cache-mb must be a non-negative integer"));
-  auto ctx = args.get_int({"--ctx"}, 0);
-  if (!ctx || *ctx < 0) return fail("chat", Status::error("--ctx must be a non-negative integer"));
   auto model = TextModel::load(args.get({"-m", "--model"}, default_model_dir()));
   if (!model) return fail("chat", model.status());
   const TextModel& tm = **model;
+  // As in run: without --ctx the context is the model's own, so an oversized message is refused instead of
+  // growing the KV cache without bound; --ctx 0 lifts it.
+  auto ctx = args.get_int({"--ctx"}, tm.lm().config().max_position_embeddings);
+  if (!ctx || *ctx < 0) return fail("chat", Status::error("--ctx must be a non-negative integer"));
   if (!tm.has_chat_template()) return fail("chat", Status::error("the model has no chat template"));
 
   const bool quiet = args.has("--quiet"), tty = isatty(STDIN_FILENO);

@@ -28,5 +28,15 @@ TEST(CliLimits, ExplicitContextStillApplies) {
   EXPECT_NE(r.err.find("the context limit is 3"), std::string::npos) << r.err;
 }
 
+TEST(CliLimits, OversizedChatMessageIsRefused) {
+  // One 1 MB line on stdin: far beyond the bundled model's 4096-token context, refused before any prefill.
+  std::string message;
+  while (message.size() < (size_t{1} << 20)) message += "The jury said that the election was over. ";
+  auto r = test::run_cli({"chat", "--quiet", "--no-think"}, message + "\n");
+  EXPECT_EQ(r.signal, 0);
+  EXPECT_EQ(r.exit_code, 1) << r.err.substr(0, 300);
+  EXPECT_NE(r.err.find("the context limit is 4096"), std::string::npos) << r.err.substr(0, 300);
+}
+
 }  // namespace
 }  // namespace nt
