@@ -91,9 +91,9 @@ void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, c
     const uint8_t* b0 = w + static_cast<size_t>(ib) * W::kBytes;
     // Block scales d_w·d_y of the whole tile: the RM fp16 weight scales widened by one F16C conversion, one
     // multiply per token; each (row, token) pair then takes its own lane with a broadcast load.
-    __m128i h = _mm_cvtsi32_si128(u16_at(b0));
-    NT_UNROLL for (int r = 1; r < RM; ++r) h = _mm_insert_epi16(h, u16_at(b0 + static_cast<size_t>(r) * ws), r);
-    const __m128 dw4 = _mm_cvtph_ps(h);
+    alignas(16) uint16_t hs[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    NT_UNROLL for (int r = 0; r < RM; ++r) hs[r] = static_cast<uint16_t>(u16_at(b0 + static_cast<size_t>(r) * ws));
+    const __m128 dw4 = _mm_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(hs)));
     alignas(16) float sc[RN][4];
     NT_UNROLL for (int t = 0; t < RN; ++t) _mm_store_ps(sc[t], _mm_mul_ps(dw4, _mm_broadcast_ss(yd + t * nb + ib)));
     // Row-outer order keeps one weight block live at a time next to the RM x RN accumulators.
