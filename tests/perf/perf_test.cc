@@ -79,7 +79,7 @@ TEST(MachineRoofline, BandwidthAndPeaksAreMeasured) {
   EXPECT_GT(bw.gb_per_s, 0.1);
   EXPECT_TRUE(std::isfinite(bw.gb_per_s));
   EXPECT_EQ(bw.threads, 2);
-  EXPECT_GE(bw.bytes, 32 << 20 - 8192);
+  EXPECT_GE(bw.bytes, (int64_t{32} << 20) - 8192);
   for (perf::PeakKind k : {perf::PeakKind::kF32Fma, perf::PeakKind::kInt8Dot}) {
     const perf::PeakResult p = perf::measure_peak(pool, k, 0.02);
     EXPECT_GT(p.gops_per_s, 0.1);
