@@ -4,6 +4,7 @@
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include <immintrin.h>
 
+#include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
 
 namespace nt::kernels::avx2 {
@@ -18,23 +19,10 @@ constexpr int kRows = 4;  // weight rows per register tile
 #define NT_UNROLL _Pragma("GCC unroll 16")
 #endif
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 inline int u16_at(const uint8_t* p) {
   uint16_t h;
   __builtin_memcpy(&h, p, 2);
   return h;
-}
-
-inline float f16_at(const uint8_t* p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
 }
 
 // --- 32-element int8 blocks (Q8_0, Q4_0) against q8_0 activations ----------------------------------------------

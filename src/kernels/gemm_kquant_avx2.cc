@@ -8,6 +8,7 @@
 // and y = hsum(acc) (- hsum(accm)). Accumulators live in a small array so a super-block is decoded once per tile.
 #include <immintrin.h>
 
+#include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
 
 namespace nt::kernels::avx2 {
@@ -23,19 +24,6 @@ struct Decoded {
   __m256i m;        // Q4_K: mins per 16 elements; Q6_K: the 16 scales
   float d, dmin;
 };
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-inline float f16_at(const uint8_t* p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
 
 // ggml's get_scale_min_k4: 6-bit scale and min of sub-block j from the 12 packed bytes.
 inline void scale_min_k4(int j, const uint8_t* q, int* sc, int* m) {

@@ -1,0 +1,29 @@
+// Small AVX2 helpers shared by the *_avx2.cc tile kernels. Include only from files compiled with the AVX2 flags;
+// the anonymous namespace gives each of those files its own copy, so no out-of-line version can be picked by
+// the linker for code compiled for another instruction set.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace nt::kernels::avx2 {
+namespace {
+
+// Sum of the 8 lanes in one fixed order (part of every tile kernel's per-element operation sequence).
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// The fp16 value stored (unaligned, little-endian) at p, widened to fp32.
+inline float f16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+}  // namespace
+}  // namespace nt::kernels::avx2
