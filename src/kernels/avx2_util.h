@@ -18,6 +18,13 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// Sum of 4 lanes in one fixed order.
+inline float hsum4(__m128 s) {
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
 // The fp16 value stored (unaligned, little-endian) at p, widened to fp32.
 inline float f16_at(const uint8_t* p) {
   uint16_t h;

@@ -21,7 +21,8 @@ struct Act {
   // block's fp16 scale, widened to fp32).
   const int8_t* qs = nullptr;
   const float* d = nullptr;
-  // AVX2 Q4_0 route only: [T, n_in / 32, 8] int32, per block lane i = 8 · Σ_{j = 4i}^{4i+3} qs[j] (q4_offsets).
+  // AVX2 Q4_0 route only: [T, n_in / 32, 4] int32, per block lane i = 8 · Σ qs[j] over j in 4i..4i+3 and
+  // 16+4i..16+4i+3 (q4_offsets).
   const int32_t* s4 = nullptr;
   // q8_K: ggml's block_q8_K (BlockQ8_K), [T, n_in / 256].
   const void* q8k = nullptr;
@@ -55,7 +56,7 @@ void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64
 void tile_bf16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_f16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
-// qs [n] (q8_0 quants) -> s [n / 32 * 8], the Q4_0 offsets of Act::s4.
+// qs [n] (q8_0 quants) -> s [n / 32 * 4], the Q4_0 offsets of Act::s4.
 void q4_offsets(const int8_t* qs, int64_t n, int32_t* s);
 }  // namespace avx2
 

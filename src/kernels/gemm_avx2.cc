@@ -11,6 +11,10 @@ namespace nt::kernels::avx2 {
 namespace {
 
 constexpr int kRows = 4;  // weight rows per register tile
+// Software prefetch distance, in blocks of the row being streamed. Without it the GEMV's compute and its memory
+// reads do not overlap (measured: time = compute time + transfer time); with it the decode GEMV of a matrix much
+// larger than the caches runs at the memory's pace (bench/linear_bench.cc, shapes mlp_up and mlp_down).
+constexpr int kPrefetchBlocks = 8;
 
 // Register tiles are small fixed loops over arrays of vectors: unroll them fully so the arrays live in registers.
 #if defined(__clang__)
@@ -26,17 +30,13 @@ inline int u16_at(const uint8_t* p) {
 }
 
 // --- 32-element int8 blocks (Q8_0, Q4_0) against q8_0 activations ----------------------------------------------
-// Per block and element: p = Σ w·y in 8 int32 lanes (exact; lane i holds elements 4i..4i+3), then
-// acc = fma(float(p), d_w·d_y, acc). The integer lanes are the same whichever way they are formed:
-//   Q8_0: ggml's sign trick, maddubs(|w|, sign(y, w)); |w| is formed once per weight block and reused over the
-//         tokens of the tile.
-//   Q4_0: the nibbles stay unsigned (0..15), so maddubs(q, y) needs no sign trick; the −8 offset is folded in
-//         exactly with the activation's per-lane 8·Σy (Act::s4, computed once per token): Σ(q − 8)·y = Σq·y − 8·Σy.
-// The fp16 weight scale is widened once per weight block and shared by the tokens of the tile.
+// Q8_0, per block and element: p = Σ w·y in 8 int32 lanes (exact; lane i holds elements 4i..4i+3) by ggml's sign
+// trick, maddubs(|w|, sign(y, w)), with |w| formed once per weight block and reused over the tokens of the tile;
+// then acc = fma(float(p), d_w·d_y, acc). The fp16 weight scale is widened once per weight block and shared by the
+// tokens of the tile.
 
 struct WQ8_0 {
   static constexpr size_t kBytes = 34;
-  static constexpr bool kOffsets = false;
   struct State {
     __m256i ax, w;
   };
@@ -44,33 +44,14 @@ struct WQ8_0 {
     const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
     return {_mm256_sign_epi8(w, w), w};
   }
-  static __m256i dot(const State& s, const int8_t* yq, const int32_t*) {
+  static __m256i dot(const State& s, const int8_t* yq) {
     const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq));
     return _mm256_madd_epi16(_mm256_maddubs_epi16(s.ax, _mm256_sign_epi8(yv, s.w)), _mm256_set1_epi16(1));
   }
 };
 
-struct WQ4_0 {
-  static constexpr size_t kBytes = 18;
-  static constexpr bool kOffsets = true;
-  struct State {
-    __m256i q;
-  };
-  static State prep(const uint8_t* b) {
-    // Low nibbles -> bytes 0..15, high nibbles -> bytes 16..31 (one broadcast load, per-half shift, mask).
-    const __m256i t = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2)));
-    return {_mm256_and_si256(_mm256_srlv_epi64(t, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F))};
-  }
-  static __m256i dot(const State& s, const int8_t* yq, const int32_t* ys) {
-    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq));
-    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(s.q, yv), _mm256_set1_epi16(1));
-    return _mm256_sub_epi32(p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ys)));
-  }
-};
-
 template <class W, int RM, int RN>
-void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, const int32_t* ys, int64_t n_in,
-               float* y, int64_t ldy) {
+void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, int64_t n_in, float* y, int64_t ldy) {
   const int64_t nb = n_in / 32;
   __m256 acc[RM][RN];
   NT_UNROLL for (int r = 0; r < RM; ++r)
@@ -79,19 +60,20 @@ void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, c
     const uint8_t* b0 = w + static_cast<size_t>(ib) * W::kBytes;
     // Block scales d_w·d_y of the whole tile: the RM fp16 weight scales widened by one F16C conversion, one
     // multiply per token; each (row, token) pair then takes its own lane with a broadcast load.
-    alignas(16) uint16_t hs[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    NT_UNROLL for (int r = 0; r < RM; ++r) hs[r] = static_cast<uint16_t>(u16_at(b0 + static_cast<size_t>(r) * ws));
-    const __m128 dw4 = _mm_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(hs)));
-    alignas(16) float sc[RN][4];
-    NT_UNROLL for (int t = 0; t < RN; ++t) _mm_store_ps(sc[t], _mm_mul_ps(dw4, _mm_broadcast_ss(yd + t * nb + ib)));
+    // The fp16 scales are gathered in a general register and moved over with one vmovq: building them in a stack
+    // array instead makes the 16-byte load wait on four 2-byte stores (a failed store-to-load forward per block).
+    uint64_t hs = 0;
+    NT_UNROLL for (int r = 0; r < RM; ++r) hs |= static_cast<uint64_t>(u16_at(b0 + static_cast<size_t>(r) * ws)) << (16 * r);
+    const __m128 dw4 = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
+    __m256 sc[RN];
+    NT_UNROLL for (int t = 0; t < RN; ++t) sc[t] = _mm256_castps128_ps256(_mm_mul_ps(dw4, _mm_broadcast_ss(yd + t * nb + ib)));
     // Row-outer order keeps one weight block live at a time next to the RM x RN accumulators.
     NT_UNROLL for (int r = 0; r < RM; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(b0 + static_cast<size_t>(r) * ws + kPrefetchBlocks * W::kBytes), _MM_HINT_T0);
       const typename W::State st = W::prep(b0 + static_cast<size_t>(r) * ws);
       NT_UNROLL for (int t = 0; t < RN; ++t) {
-        const int32_t* st_s = nullptr;
-        if constexpr (W::kOffsets) st_s = ys + (t * nb + ib) * 8;
-        const __m256i p = W::dot(st, yq + t * n_in + ib * 32, st_s);
-        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&sc[t][r]), acc[r][t]);
+        const __m256i p = W::dot(st, yq + t * n_in + ib * 32);
+        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_permutevar8x32_ps(sc[t], _mm256_set1_epi32(r)), acc[r][t]);
       }
     }
   }
@@ -99,8 +81,8 @@ void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, c
     NT_UNROLL for (int t = 0; t < RN; ++t) y[t * ldy + r] = hsum(acc[r][t]);
 }
 
-constexpr int kColsQ = 3;  // tokens per register tile (int8 routes)
-using MicroQ = void (*)(const uint8_t*, size_t, const int8_t*, const float*, const int32_t*, int64_t, float*, int64_t);
+constexpr int kColsQ = 3;  // tokens per register tile (Q8_0)
+using MicroQ = void (*)(const uint8_t*, size_t, const int8_t*, const float*, int64_t, float*, int64_t);
 
 template <class W>
 void tile_q32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
@@ -117,8 +99,106 @@ void tile_q32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0,
     const int64_t mt = nt - t < kColsQ ? nt - t : kColsQ;
     for (int64_t r = 0; r < nr; r += kRows) {
       const int64_t mr = nr - r < kRows ? nr - r : kRows;
-      table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb,
-                            a.s4 == nullptr ? nullptr : a.s4 + (t0 + t) * nb * 8, a.n_in, y + t * ldy + r, ldy);
+      table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb, a.n_in,
+                            y + t * ldy + r, ldy);
+    }
+  }
+}
+
+// --- Q4_0 against q8_0 activations: two weight rows per register ----------------------------------------------
+// A Q4_0 block holds 16 bytes: byte i has element i in its low nibble and element 16 + i in its high nibble. Rows
+// r and r' share one register (r in the low 128-bit half, r' in the high half), so one mask and one shift unpack
+// both rows: lo = elements 0..15, hi = elements 16..31 of each. The activations' two halves are broadcast to both
+// halves, and per block and row, in 4 int32 lanes (exact; lane i covers elements 4i..4i+3 and 16+4i..16+4i+3):
+//   p = madd(maddubs(lo, y[0:16]) + maddubs(hi, y[16:32]), 1) − off,   off_i = 8·Σ y over the lane's elements
+// (the nibbles stay unsigned, 0..15, so maddubs needs no sign trick, and the −8 is folded in exactly through the
+// activation's offsets Act::s4, computed once per token; the int16 sums are at most 2·2·15·127 < 2^15). Then
+// acc = fma(float(p), d_w·d_y, acc) in the row's own 4 lanes. A row's operations are the same in either half and
+// whichever row it is paired with, so its value does not depend on the tile (gemm.h).
+
+inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
+}
+
+inline __m128i bcast_lanes(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+
+// RP row pairs (rows[2p], rows[2p + 1]; a lone last row is paired with itself) × RN tokens; writes nrows rows.
+template <int RP, int RN>
+void micro_q4_0(const uint8_t* const* rows, int nrows, const int8_t* yq, const float* yd, const int32_t* ys,
+                int64_t n_in, float* y, int64_t ldy) {
+  constexpr size_t kBytes = 18;
+  const int64_t nb = n_in / 32;
+  const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256 acc[RP][RN];
+  NT_UNROLL for (int p = 0; p < RP; ++p)
+    NT_UNROLL for (int t = 0; t < RN; ++t) acc[p][t] = _mm256_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const size_t off = static_cast<size_t>(ib) * kBytes;
+    // The 2·RP fp16 scales, gathered in a general register (no stack round trip) and widened by one F16C convert.
+    uint64_t hs = 0;
+    NT_UNROLL for (int j = 0; j < 2 * RP; ++j) hs |= static_cast<uint64_t>(u16_at(rows[j] + off)) << (16 * j);
+    const __m256 dw = _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs))));
+    // The tile's weights for this block stay in registers; each token's activations are loaded once and used by
+    // every row pair (registers: RP·RN accumulators + 3·RP weight values + a token's 4 values).
+    __m256i lo[RP], hi[RP];
+    __m256 dwp[RP];
+    NT_UNROLL for (int p = 0; p < RP; ++p) {
+      // Every 64 bytes of a row is fetched by the prefetch of one of its blocks (kPrefetchBlocks ahead).
+      _mm_prefetch(reinterpret_cast<const char*>(rows[2 * p] + off + kPrefetchBlocks * kBytes), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(rows[2 * p + 1] + off + kPrefetchBlocks * kBytes), _MM_HINT_T0);
+      const __m256i wb = load_pair(rows[2 * p] + off + 2, rows[2 * p + 1] + off + 2);
+      lo[p] = _mm256_and_si256(wb, m4);
+      hi[p] = _mm256_and_si256(_mm256_srli_epi16(wb, 4), m4);
+      // Lanes 0..3 take row 2p's scale, lanes 4..7 row 2p+1's.
+      dwp[p] = _mm256_permutevar8x32_ps(dw, _mm256_setr_epi32(2 * p, 2 * p, 2 * p, 2 * p, 2 * p + 1, 2 * p + 1,
+                                                              2 * p + 1, 2 * p + 1));
+    }
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const int8_t* b = yq + t * n_in + ib * 32;
+      const __m256i ylo = _mm256_broadcastsi128_si256(bcast_lanes(b));
+      const __m256i yhi = _mm256_broadcastsi128_si256(bcast_lanes(b + 16));
+      const __m256i yo = _mm256_broadcastsi128_si256(bcast_lanes(ys + (t * nb + ib) * 4));
+      const __m256 dy = _mm256_broadcast_ss(yd + t * nb + ib);
+      NT_UNROLL for (int p = 0; p < RP; ++p) {
+        const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo[p], ylo), _mm256_maddubs_epi16(hi[p], yhi));
+        const __m256i s = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones), yo);
+        acc[p][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dwp[p], dy), acc[p][t]);
+      }
+    }
+  }
+  NT_UNROLL for (int p = 0; p < RP; ++p) {
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      y[t * ldy + 2 * p] = hsum4(_mm256_castps256_ps128(acc[p][t]));
+      if (2 * p + 1 < nrows) y[t * ldy + 2 * p + 1] = hsum4(_mm256_extractf128_ps(acc[p][t], 1));
+    }
+  }
+}
+
+using MicroQ4 = void (*)(const uint8_t* const*, int, const int8_t*, const float*, const int32_t*, int64_t, float*,
+                         int64_t);
+
+// Register tile of the Q4_0 route: kQ4Pairs row pairs for decode (one token), kQ4PairsGemm × kQ4Cols for more
+// (1 × 4 measured faster than 2 × 2 on pp512 of the 8B shape: the 2 × 2 tile's values do not fit in 16 registers).
+constexpr int kQ4Pairs = 2;
+constexpr int kQ4PairsGemm = 1, kQ4Cols = 4;
+
+void tile_q4_0_pairs(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                     int64_t ldy) {
+  static const MicroQ4 gemv[kQ4Pairs] = {micro_q4_0<1, 1>, micro_q4_0<2, 1>};
+  static const MicroQ4 gemm[kQ4PairsGemm][kQ4Cols] = {
+      {micro_q4_0<1, 1>, micro_q4_0<1, 2>, micro_q4_0<1, 3>, micro_q4_0<1, 4>},
+  };
+  const int64_t nb = a.n_in / 32;
+  const int64_t row_step = nt == 1 ? 2 * kQ4Pairs : 2 * kQ4PairsGemm;
+  for (int64_t t = 0; t < nt; t += kQ4Cols) {
+    const int64_t mt = nt - t < kQ4Cols ? nt - t : kQ4Cols;
+    for (int64_t r = 0; r < nr; r += row_step) {
+      const int mr = static_cast<int>(nr - r < row_step ? nr - r : row_step);
+      const uint8_t* rows[2 * kQ4Pairs];
+      for (int j = 0; j < 2 * kQ4Pairs; ++j) rows[j] = w + static_cast<size_t>(r + (j < mr ? j : mr - 1)) * ws;
+      const MicroQ4 fn = nt == 1 ? gemv[(mr + 1) / 2 - 1] : gemm[(mr + 1) / 2 - 1][mt - 1];
+      fn(rows, mr, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb, a.s4 + (t0 + t) * nb * 4, a.n_in, y + t * ldy + r, ldy);
     }
   }
 }
@@ -126,12 +206,17 @@ void tile_q32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0,
 // --- fp32 activations against F32 / BF16 / F16 (or converted) weight rows --------------------------------------
 // acc = fma(w[k..k+8], x[k..k+8], acc) for k in steps of 8; the tail is zero-padded to 8 lanes.
 
+// Prefetch distance of the fp32-activation tiles, in elements of the weight row.
+constexpr int64_t kPrefetchElems = 256;
+
 struct LF32 {
+  static constexpr int64_t kBytes = 4;
   static __m256 load(const uint8_t* row, int64_t k) { return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + k); }
   static float at(const uint8_t* row, int64_t k) { return reinterpret_cast<const float*>(row)[k]; }
 };
 
 struct LBF16 {
+  static constexpr int64_t kBytes = 2;
   static __m256 load(const uint8_t* row, int64_t k) {
     const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const uint16_t*>(row) + k));
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
@@ -145,6 +230,7 @@ struct LBF16 {
 };
 
 struct LF16 {
+  static constexpr int64_t kBytes = 2;
   static __m256 load(const uint8_t* row, int64_t k) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const uint16_t*>(row) + k)));
   }
@@ -158,6 +244,11 @@ void micro_f(const uint8_t* w, size_t ws, const float* x, int64_t n, float* y, i
     for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
   int64_t k = 0;
   for (; k + 8 <= n; k += 8) {
+    if (((k * L::kBytes) & 63) == 0) {  // once per 64-byte line of each row
+      for (int r = 0; r < RM; ++r)
+        _mm_prefetch(reinterpret_cast<const char*>(w + static_cast<size_t>(r) * ws) + (k + kPrefetchElems) * L::kBytes,
+                     _MM_HINT_T0);
+    }
     __m256 xv[RN];
     for (int t = 0; t < RN; ++t) xv[t] = _mm256_loadu_ps(x + t * n + k);
     for (int r = 0; r < RM; ++r) {
@@ -209,7 +300,7 @@ void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
   tile_q32<WQ8_0>(w, ws, nr, a, t0, nt, y, ldy);
 }
 void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
-  tile_q32<WQ4_0>(w, ws, nr, a, t0, nt, y, ldy);
+  tile_q4_0_pairs(w, ws, nr, a, t0, nt, y, ldy);
 }
 void tile_f32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   tile_fp<LF32>(w, ws, nr, a, t0, nt, y, ldy);
@@ -254,12 +345,14 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d) {
   }
 }
 
-// s[ib * 8 + i] = 8 · Σ_{j = 4i}^{4i+3} qs[ib * 32 + j] (exact int32).
+// s[ib * 4 + i] = 8 · (Σ_{j = 4i}^{4i+3} qs[ib·32 + j] + Σ_{j = 16+4i}^{16+4i+3} qs[ib·32 + j]) (exact int32).
 void q4_offsets(const int8_t* qs, int64_t n, int32_t* s) {
   const __m256i eight = _mm256_set1_epi8(8), ones = _mm256_set1_epi16(1);
   for (int64_t ib = 0; ib < n / 32; ++ib) {
     const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + ib * 32));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + ib * 8), _mm256_madd_epi16(_mm256_maddubs_epi16(eight, yv), ones));
+    const __m256i l8 = _mm256_madd_epi16(_mm256_maddubs_epi16(eight, yv), ones);  // lane i: 8·Σ of elements 4i..4i+3
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(s + ib * 4),
+                     _mm_add_epi32(_mm256_castsi256_si128(l8), _mm256_extracti128_si256(l8, 1)));
   }
 }
 

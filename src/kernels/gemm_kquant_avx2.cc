@@ -124,6 +124,10 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
       for (int64_t r = 0; r < mr; ++r)
         for (int64_t t = 0; t < mt; ++t) acc[r][t] = accm[r][t] = _mm256_setzero_ps();
       for (int64_t ib = 0; ib < nb; ++ib) {
+        for (int64_t r = 0; r < mr; ++r) {  // prefetch the super-block two ahead (see kPrefetchBlocks, gemm_avx2.cc)
+          const char* next = reinterpret_cast<const char*>(w + static_cast<size_t>(r0 + r) * ws + static_cast<size_t>(ib + 2) * W::kBytes);
+          for (size_t off = 0; off < W::kBytes; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
+        }
         for (int64_t r = 0; r < mr; ++r) W::decode(w + static_cast<size_t>(r0 + r) * ws + static_cast<size_t>(ib) * W::kBytes, &dec[r]);
         for (int64_t t = 0; t < mt; ++t) {
           const uint8_t* yb = act + (static_cast<size_t>(t0 + tc + t) * nb + ib) * kQ8KBytes;

@@ -104,12 +104,12 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
       const int64_t nb = n_in / kQK8_0;
       qs.resize(static_cast<size_t>(T * n_in));
       d.resize(static_cast<size_t>(T * nb));
-      if (plan.q4_offsets) s4.resize(static_cast<size_t>(T * nb * 8));
+      if (plan.q4_offsets) s4.resize(static_cast<size_t>(T * nb * 4));
       pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
         for (int64_t t = t0; t < t1; ++t) {
           quantize_act_q8_0(isa, x + t * n_in, n_in, qs.data() + t * n_in, d.data() + t * nb);
 #if defined(NEMOTRON_X86)
-          if (plan.q4_offsets) avx2::q4_offsets(qs.data() + t * n_in, n_in, s4.data() + t * nb * 8);
+          if (plan.q4_offsets) avx2::q4_offsets(qs.data() + t * n_in, n_in, s4.data() + t * nb * 4);
 #endif
         }
       });
