@@ -121,9 +121,11 @@ ModelConfig shrink_config(ModelConfig c, double f) {
   return c;
 }
 
-Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed, int threads) {
+Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed, int threads,
+                  std::vector<std::pair<std::string, GgufValue>> extra) {
   const ModelWeights w = synth_weights(c, seed);
   GgufExportOptions o;
+  o.extra = std::move(extra);
   o.preset = preset;
   o.name = "nemotron-synth";
   o.threads = threads;

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "formats/gguf_export.h"
@@ -16,6 +18,9 @@ namespace nt {
 // head / group structure; the layer pattern is unchanged.
 ModelConfig shrink_config(ModelConfig c, double f);
 
-Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed, int threads = 1);
+// `extra`: metadata written after the model keys, e.g. a tokenizer (gguf_tokenizer_metadata) so that text
+// commands and the server can drive the random model.
+Status synth_gguf(const std::string& path, const ModelConfig& c, GgufPreset preset, uint64_t seed, int threads = 1,
+                  std::vector<std::pair<std::string, GgufValue>> extra = {});
 
 }  // namespace nt
