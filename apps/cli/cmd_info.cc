@@ -13,7 +13,7 @@ int cmd_info(int argc, char** argv) {
   if (Status s = args.parse(argc, argv); !s) return fail("info", s);
   const std::string dir = args.get({"-m", "--model"});
   if (dir.empty()) return fail("info", Status::error("missing -m PATH (a Hugging Face model directory or a .gguf file)"));
-  auto model = HybridLM::load(dir);
+  auto model = HybridLM::load(dir, LoadOptions{.pack_weights = false});  // reads the weights, computes nothing
   if (!model) return fail("info", model.status());
   const ModelConfig& c = (*model)->config();
   const ParamCounts pc = count_params(c, (*model)->weights());

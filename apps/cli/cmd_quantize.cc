@@ -33,7 +33,7 @@ int cmd_quantize(int argc, char** argv) {
                                               "fp8, fp8_per_channel, nvfp4, w4a16_nvfp4 (ModelOpt safetensors)")));
   }
   const auto t0 = std::chrono::steady_clock::now();
-  auto model = HybridLM::load(dir);
+  auto model = HybridLM::load(dir, LoadOptions{.pack_weights = false});  // reads the weights, computes nothing
   if (!model) return fail("quantize", model.status());
   if (modelopt) {
     auto st = export_modelopt(dir, out, algo, (*model)->config(), (*model)->weights(), (*model)->store());

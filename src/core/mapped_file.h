@@ -28,6 +28,10 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+// madvise(MADV_DONTNEED) on the whole pages inside [p, p + n). Only for read-only file mappings (MappedFile):
+// their data stays in the file, and a later access maps the page again.
+void release_file_pages(const uint8_t* p, size_t n);
+
 // Reads a whole (small) file into a string: configs, JSON indexes, templates. Refuses files above max_bytes.
 Result<std::string> read_text_file(const std::string& path, size_t max_bytes = size_t{256} << 20);
 

@@ -102,6 +102,7 @@ class GgufFile {
   uint32_t alignment() const { return alignment_; }
   size_t data_offset() const { return data_offset_; }
   size_t file_size() const { return size_; }
+  const uint8_t* file_data() const { return data_; }
 
   // --- metadata -----------------------------------------------------------------------------
   const std::vector<GgufKv>& kvs() const { return kvs_; }

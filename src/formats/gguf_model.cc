@@ -356,8 +356,11 @@ Result<GgufModel> load_gguf_model(const std::string& path) {
   auto f = GgufFile::open(path);
   if (!f.is_ok()) return f.status().with_context(path);
   auto file = std::make_shared<const GgufFile>(std::move(f).value());
+  const uint8_t* base = file->file_data();
+  const size_t size = file->file_size();
   auto m = gguf_model_from_file(std::move(file));
   if (!m.is_ok()) return m.status().with_context(path);
+  m->store.add_file_range(base, size);  // GgufFile::open memory-maps the file read-only
   return m;
 }
 

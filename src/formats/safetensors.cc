@@ -96,9 +96,22 @@ Status TensorStore::add_file(const std::string& file) {
     std::string name = v.name;
     tensors_.emplace(std::move(name), std::move(v));
   }
+  add_file_range(map->data(), map->size());
   maps_.push_back(std::move(map));
   files_.push_back(file);
   return Status::ok();
+}
+
+void TensorStore::add_file_range(const uint8_t* base, size_t size) {
+  if (base != nullptr && size > 0) file_ranges_.emplace_back(base, size);
+}
+
+void TensorStore::release_pages(const uint8_t* p, size_t n) const {
+  for (const auto& [base, size] : file_ranges_) {
+    if (p < base || p + n > base + size) continue;
+    release_file_pages(p, n);
+    return;
+  }
 }
 
 Result<TensorStore> TensorStore::open(const std::string& path) {

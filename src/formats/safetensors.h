@@ -27,6 +27,14 @@ class TensorStore {
   // Adds a view into memory kept alive by `owner` (GGUF files, converted copies); duplicate names are an error.
   Status add_view(TensorView view, std::shared_ptr<const void> owner);
 
+  // Records [base, base + size) as read-only file-mapped memory (safetensors files are recorded by add_file;
+  // the GGUF loader records its file).
+  void add_file_range(const uint8_t* base, size_t size);
+  // Drops this process's page mappings of the whole pages inside [p, p + n) when the range lies in a recorded
+  // file mapping (the data stays in the file and the page cache; a later read maps it again). Anything else is
+  // left alone. Used after the kernels copied a weight into their own layout, so it is not resident twice.
+  void release_pages(const uint8_t* p, size_t n) const;
+
   const TensorView* find(const std::string& name) const;
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   const std::vector<std::string>& files() const { return files_; }
@@ -34,6 +42,7 @@ class TensorStore {
  private:
   std::vector<std::shared_ptr<MappedFile>> maps_;
   std::vector<std::shared_ptr<const void>> owners_;
+  std::vector<std::pair<const uint8_t*, size_t>> file_ranges_;
   std::vector<std::string> files_;
   std::map<std::string, TensorView> tensors_;
 };

@@ -49,6 +49,10 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
 namespace avx2 {
 void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// Q4_0 in the kQ4_0Rows4 layout (kernels/packed_weight.h): w is the group holding the tile's first row (which
+// is a multiple of 4), w_stride the group stride. Bitwise the same results as tile_q4_0 on the stored rows.
+void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 // gemm_kquant_avx2.cc
 void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);

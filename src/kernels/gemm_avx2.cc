@@ -123,31 +123,64 @@ inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
 
 inline __m128i bcast_lanes(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
 
-// RP row pairs (rows[2p], rows[2p + 1]; a lone last row is paired with itself) × RN tokens; writes nrows rows.
-template <int RP, int RN>
-void micro_q4_0(const uint8_t* const* rows, int nrows, const int8_t* yq, const float* yd, const int32_t* ys,
-                int64_t n_in, float* y, int64_t ldy) {
-  constexpr size_t kBytes = 18;
+// Where a tile's Q4_0 blocks come from. Block ib of the tile's rows: scales(ib) gives the 4 rows' fp16 scales as
+// fp32 lanes 0..3, pair(ib, p) the 16 quant bytes of rows 2p (low half) and 2p + 1 (high half).
+//   RowsSrc:   the stored layout, 4 row pointers (a lone last row repeated), blocks 18 bytes apart in each row.
+//   PackedSrc: the kQ4_0Rows4 layout (kernels/packed_weight.h), one 72-byte record per block.
+// Both yield the same values, so the per-element operations — and the results — are the same.
+template <int RP>
+struct RowsSrc {
+  const uint8_t* const* rows;
+  __m128 scales(size_t ib) const {
+    const size_t off = ib * 18;
+    // Gathered in a general register and moved over with one vmovq: building them in a stack array instead makes
+    // the load wait on 2-byte stores (a failed store-to-load forward per block).
+    uint64_t hs = 0;
+    NT_UNROLL for (int j = 0; j < 2 * RP; ++j) hs |= static_cast<uint64_t>(u16_at(rows[j] + off)) << (16 * j);
+    return _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
+  }
+  __m256i pair(size_t ib, int p) const {
+    const size_t off = ib * 18;
+    // Every 64 bytes of a row is fetched by the prefetch of one of its blocks (kPrefetchBlocks ahead).
+    _mm_prefetch(reinterpret_cast<const char*>(rows[2 * p] + off + kPrefetchBlocks * 18), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(rows[2 * p + 1] + off + kPrefetchBlocks * 18), _MM_HINT_T0);
+    return load_pair(rows[2 * p] + off + 2, rows[2 * p + 1] + off + 2);
+  }
+};
+
+template <int RP>
+struct PackedSrc {
+  const uint8_t* group;
+  int pair0;  // first row pair of the group this source covers (0, or 1 for a one-pair source over rows 2 and 3)
+  __m128 scales(size_t ib) const {
+    const uint8_t* b = group + ib * 72;
+    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * 72), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * 72 + 64), _MM_HINT_T0);
+    // Lanes 0 .. 2·RP−1 hold the covered rows' scales (for pair0 = 1 the upper lanes are unused bytes).
+    return _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 4 * pair0)));
+  }
+  __m256i pair(size_t ib, int p) const {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + ib * 72 + 8 + 32 * (p + pair0)));
+  }
+};
+
+// RP row pairs × RN tokens of one tile; writes nrows rows (the last pair's second row may be a repeat).
+template <template <int> class Src, int RP, int RN>
+void micro_q4_0(const Src<RP>& src, int nrows, const int8_t* yq, const float* yd, const int32_t* ys, int64_t n_in,
+                float* y, int64_t ldy) {
   const int64_t nb = n_in / 32;
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 acc[RP][RN];
   NT_UNROLL for (int p = 0; p < RP; ++p)
     NT_UNROLL for (int t = 0; t < RN; ++t) acc[p][t] = _mm256_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
-    const size_t off = static_cast<size_t>(ib) * kBytes;
-    // The 2·RP fp16 scales, gathered in a general register (no stack round trip) and widened by one F16C convert.
-    uint64_t hs = 0;
-    NT_UNROLL for (int j = 0; j < 2 * RP; ++j) hs |= static_cast<uint64_t>(u16_at(rows[j] + off)) << (16 * j);
-    const __m256 dw = _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs))));
+    const __m256 dw = _mm256_castps128_ps256(src.scales(static_cast<size_t>(ib)));
     // The tile's weights for this block stay in registers; each token's activations are loaded once and used by
     // every row pair (registers: RP·RN accumulators + 3·RP weight values + a token's 4 values).
     __m256i lo[RP], hi[RP];
     __m256 dwp[RP];
     NT_UNROLL for (int p = 0; p < RP; ++p) {
-      // Every 64 bytes of a row is fetched by the prefetch of one of its blocks (kPrefetchBlocks ahead).
-      _mm_prefetch(reinterpret_cast<const char*>(rows[2 * p] + off + kPrefetchBlocks * kBytes), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(rows[2 * p + 1] + off + kPrefetchBlocks * kBytes), _MM_HINT_T0);
-      const __m256i wb = load_pair(rows[2 * p] + off + 2, rows[2 * p + 1] + off + 2);
+      const __m256i wb = src.pair(static_cast<size_t>(ib), p);
       lo[p] = _mm256_and_si256(wb, m4);
       hi[p] = _mm256_and_si256(_mm256_srli_epi16(wb, 4), m4);
       // Lanes 0..3 take row 2p's scale, lanes 4..7 row 2p+1's.
@@ -169,36 +202,64 @@ void micro_q4_0(const uint8_t* const* rows, int nrows, const int8_t* yq, const f
   }
   NT_UNROLL for (int p = 0; p < RP; ++p) {
     NT_UNROLL for (int t = 0; t < RN; ++t) {
-      y[t * ldy + 2 * p] = hsum4(_mm256_castps256_ps128(acc[p][t]));
+      if (2 * p < nrows) y[t * ldy + 2 * p] = hsum4(_mm256_castps256_ps128(acc[p][t]));
       if (2 * p + 1 < nrows) y[t * ldy + 2 * p + 1] = hsum4(_mm256_extractf128_ps(acc[p][t], 1));
     }
   }
 }
 
-using MicroQ4 = void (*)(const uint8_t* const*, int, const int8_t*, const float*, const int32_t*, int64_t, float*,
-                         int64_t);
+// Register tile of the Q4_0 route: 2 row pairs for decode (one token), 1 pair × kQ4Cols tokens for more (1 × 4
+// measured faster than 2 × 2 on pp512 of the 8B shape: the 2 × 2 tile's values do not fit in 16 registers).
+constexpr int kQ4Cols = 4;
 
-// Register tile of the Q4_0 route: kQ4Pairs row pairs for decode (one token), kQ4PairsGemm × kQ4Cols for more
-// (1 × 4 measured faster than 2 × 2 on pp512 of the 8B shape: the 2 × 2 tile's values do not fit in 16 registers).
-constexpr int kQ4Pairs = 2;
-constexpr int kQ4PairsGemm = 1, kQ4Cols = 4;
+// Calls micro_q4_0 with the compile-time tile shape for (pairs, tokens).
+template <template <int> class Src, int RP>
+void run_q4_0(const Src<RP>& src, int nrows, int64_t mt, const int8_t* yq, const float* yd, const int32_t* ys,
+              int64_t n_in, float* y, int64_t ldy) {
+  if constexpr (RP == 2) {
+    micro_q4_0<Src, 2, 1>(src, nrows, yq, yd, ys, n_in, y, ldy);
+  } else {
+    switch (mt) {
+      case 1: micro_q4_0<Src, 1, 1>(src, nrows, yq, yd, ys, n_in, y, ldy); break;
+      case 2: micro_q4_0<Src, 1, 2>(src, nrows, yq, yd, ys, n_in, y, ldy); break;
+      case 3: micro_q4_0<Src, 1, 3>(src, nrows, yq, yd, ys, n_in, y, ldy); break;
+      default: micro_q4_0<Src, 1, 4>(src, nrows, yq, yd, ys, n_in, y, ldy); break;
+    }
+  }
+}
 
-void tile_q4_0_pairs(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
-                     int64_t ldy) {
-  static const MicroQ4 gemv[kQ4Pairs] = {micro_q4_0<1, 1>, micro_q4_0<2, 1>};
-  static const MicroQ4 gemm[kQ4PairsGemm][kQ4Cols] = {
-      {micro_q4_0<1, 1>, micro_q4_0<1, 2>, micro_q4_0<1, 3>, micro_q4_0<1, 4>},
-  };
+// packed: w is the kQ4_0Rows4 group holding row 0 of the tile (the tile starts on a group boundary) and ws the
+// group stride; otherwise the stored rows, ws apart.
+template <bool kPacked>
+void tile_q4_0_impl(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                    int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  const int64_t row_step = nt == 1 ? 2 * kQ4Pairs : 2 * kQ4PairsGemm;
   for (int64_t t = 0; t < nt; t += kQ4Cols) {
     const int64_t mt = nt - t < kQ4Cols ? nt - t : kQ4Cols;
-    for (int64_t r = 0; r < nr; r += row_step) {
-      const int mr = static_cast<int>(nr - r < row_step ? nr - r : row_step);
-      const uint8_t* rows[2 * kQ4Pairs];
-      for (int j = 0; j < 2 * kQ4Pairs; ++j) rows[j] = w + static_cast<size_t>(r + (j < mr ? j : mr - 1)) * ws;
-      const MicroQ4 fn = nt == 1 ? gemv[(mr + 1) / 2 - 1] : gemm[(mr + 1) / 2 - 1][mt - 1];
-      fn(rows, mr, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb, a.s4 + (t0 + t) * nb * 4, a.n_in, y + t * ldy + r, ldy);
+    const int8_t* yq = a.qs + (t0 + t) * a.n_in;
+    const float* yd = a.d + (t0 + t) * nb;
+    const int32_t* ys = a.s4 + (t0 + t) * nb * 4;
+    for (int64_t r = 0; r < nr; r += 4) {
+      const int mr = static_cast<int>(nr - r < 4 ? nr - r : 4);
+      float* yt = y + t * ldy + r;
+      if constexpr (kPacked) {
+        const uint8_t* g = w + static_cast<size_t>(r / 4) * ws;
+        if (nt == 1) {
+          run_q4_0<PackedSrc, 2>(PackedSrc<2>{g, 0}, mr, 1, yq, yd, ys, a.n_in, yt, ldy);
+        } else {
+          run_q4_0<PackedSrc, 1>(PackedSrc<1>{g, 0}, mr, mt, yq, yd, ys, a.n_in, yt, ldy);
+          if (mr > 2) run_q4_0<PackedSrc, 1>(PackedSrc<1>{g, 1}, mr - 2, mt, yq, yd, ys, a.n_in, yt + 2, ldy);
+        }
+      } else {
+        const uint8_t* rows[4];
+        for (int j = 0; j < 4; ++j) rows[j] = w + static_cast<size_t>(r + (j < mr ? j : mr - 1)) * ws;
+        if (nt == 1) {
+          run_q4_0<RowsSrc, 2>(RowsSrc<2>{rows}, mr, 1, yq, yd, ys, a.n_in, yt, ldy);
+        } else {
+          run_q4_0<RowsSrc, 1>(RowsSrc<1>{rows}, mr, mt, yq, yd, ys, a.n_in, yt, ldy);
+          if (mr > 2) run_q4_0<RowsSrc, 1>(RowsSrc<1>{rows + 2}, mr - 2, mt, yq, yd, ys, a.n_in, yt + 2, ldy);
+        }
+      }
     }
   }
 }
@@ -300,7 +361,11 @@ void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
   tile_q32<WQ8_0>(w, ws, nr, a, t0, nt, y, ldy);
 }
 void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
-  tile_q4_0_pairs(w, ws, nr, a, t0, nt, y, ldy);
+  tile_q4_0_impl<false>(w, ws, nr, a, t0, nt, y, ldy);
+}
+void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  tile_q4_0_impl<true>(w, ws, nr, a, t0, nt, y, ldy);
 }
 void tile_f32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   tile_fp<LF32>(w, ws, nr, a, t0, nt, y, ldy);

@@ -5,6 +5,7 @@
 
 #include "core/cpu_features.h"
 #include "kernels/gemm.h"
+#include "kernels/packed_weight.h"
 #include "ops/linear.h"
 #include "quant/reference.h"
 
@@ -25,13 +26,22 @@ struct Plan {
   bool convert = false;  // weight rows go through convert_rows into an fp32 tile first
   bool q4_offsets = false;  // the kernel wants Act::s4
   const char* name = "";
+  const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 4 · group_bytes)
 };
 
 TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn) {
   return isa == Isa::kAvx2 && avx2_fn != nullptr ? avx2_fn : scalar_fn;
 }
 
-Plan plan_for(const TensorView& w, Isa isa) {
+Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
+#if defined(NEMOTRON_X86)
+  if (packed != nullptr && isa == Isa::kAvx2 && packed->layout == PackedLayout::kQ4_0Rows4) {
+    Plan p{&avx2::tile_q4_0_packed, ActKind::kQ8_0, false, true, "q4_0x4"};
+    p.packed = packed;
+    return p;
+  }
+#endif
+  (void)packed;
   if (w.wq != WeightQuant::None) {  // ModelOpt FP8/NVFP4: exact rows from convert_rows, then the fp32 kernel
     return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, false, "convert"};
   }
@@ -61,7 +71,8 @@ Plan plan_for(const TensorView& w, Isa isa) {
 }
 
 constexpr int64_t kRowBlock = 16;    // output rows per scheduled work item (a multiple of the register tile)
-constexpr int64_t kTokenChunk = 64;  // tokens per pass over a row block, so the chunk's activations stay in L2
+constexpr int64_t kTokenChunk = 64;
+static_assert(kRowBlock % 4 == 0, "a row block must start on a packed group of 4 rows");  // tokens per pass over a row block, so the chunk's activations stay in L2
 
 }  // namespace
 
@@ -71,8 +82,12 @@ bool isa_available(Isa isa) { return isa == Isa::kScalar || (isa == Isa::kAvx2 &
 
 const char* isa_name(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
 
-std::string route_name(const TensorView& w, Isa isa) {
-  const Plan p = plan_for(w, isa);
+std::string route_name(const TensorView& w, Isa isa) { return route_name(w, isa, nullptr); }
+
+std::string route_name(const Linear& l, Isa isa) { return route_name(l.w, isa, l.packed.get()); }
+
+std::string route_name(const TensorView& w, Isa isa, const PackedWeight* packed) {
+  const Plan p = plan_for(w, isa, packed);
   std::string s = std::string(isa_name(isa)) + "/" + p.name;
   if (p.convert) s += "(" + w.type_name() + ")";
   return s;
@@ -89,7 +104,7 @@ void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d)
 void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa) {
   NT_CHECK(isa_available(isa));
   const int64_t n_out = l.out(), n_in = l.in();
-  const Plan plan = plan_for(l.w, isa);
+  const Plan plan = plan_for(l.w, isa, l.packed.get());
 
   // Activations: prepared once per call, each token row on its own (so a token's values never depend on the batch).
   Act a;
@@ -140,6 +155,10 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
       const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, n_out - r0);
       const uint8_t* w = l.w.data + static_cast<size_t>(r0) * row_bytes;
       size_t ws = row_bytes;
+      if (plan.packed != nullptr) {  // kRowBlock is a multiple of the packed group's 4 rows
+        w = plan.packed->data + static_cast<size_t>(r0 / 4) * plan.packed->group_bytes;
+        ws = plan.packed->group_bytes;
+      }
       if (plan.convert) {
         std::vector<float>& buf = scratch[static_cast<size_t>(thread)];
         buf.resize(static_cast<size_t>(kRowBlock * n_in));

@@ -28,8 +28,11 @@ const char* isa_name(Isa isa);
 // y[T, out] = x[T, in] · Wᵀ (+ b) with the kernels of `isa`, which must be available.
 void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa);
 
-// The route linear_fast takes for this weight, e.g. "avx2/q8_0", "scalar/convert(q5_K)".
+// The route linear_fast takes for this weight, e.g. "avx2/q8_0", "scalar/convert(q5_K)", "avx2/q4_0x4" (packed).
+struct PackedWeight;
 std::string route_name(const TensorView& w, Isa isa);
+std::string route_name(const Linear& l, Isa isa);
+std::string route_name(const TensorView& w, Isa isa, const PackedWeight* packed);
 
 // Activation quantization to ggml's q8_0, split layout: x [n] -> qs [n], d [n / 32]. n % 32 == 0.
 void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d);

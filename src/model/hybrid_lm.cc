@@ -2,30 +2,37 @@
 
 #include "core/strings.h"
 #include "formats/gguf_model.h"
+#include "kernels/packed_weight.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
 
 namespace nt {
 
-Result<std::unique_ptr<HybridLM>> HybridLM::load(const std::string& model_dir) {
+Result<std::unique_ptr<HybridLM>> HybridLM::load(const std::string& model_dir, const LoadOptions& opts) {
   if (is_gguf_file(model_dir)) {
     NT_ASSIGN_OR_RETURN(GgufModel g, load_gguf_model(model_dir));
-    auto m = from_parts(std::move(g.config), std::move(g.store));
+    auto m = from_parts(std::move(g.config), std::move(g.store), opts);
     if (!m.is_ok()) return m.status().with_context(model_dir);
     return m;
   }
   NT_ASSIGN_OR_RETURN(ModelConfig config, load_model_config(model_dir));
   NT_ASSIGN_OR_RETURN(TensorStore store, TensorStore::open(model_dir));
-  return from_parts(std::move(config), std::move(store));
+  return from_parts(std::move(config), std::move(store), opts);
 }
 
-Result<std::unique_ptr<HybridLM>> HybridLM::from_parts(ModelConfig config, TensorStore store) {
+Result<std::unique_ptr<HybridLM>> HybridLM::from_parts(ModelConfig config, TensorStore store,
+                                                       const LoadOptions& opts) {
   std::unique_ptr<HybridLM> m(new HybridLM());
   m->config_ = std::move(config);
   m->store_ = std::move(store);
   auto w = bind_weights(m->config_, m->store_);
   if (!w.is_ok()) return w.status().with_context("checkpoint does not match config.json");
   m->weights_ = std::move(w).value();
+  if (opts.pack_weights) {
+    ThreadPool pool(hardware_threads());
+    const TensorStore& st = m->store_;
+    kernels::pack_model_weights(m->weights_, [&st](const uint8_t* p, size_t n) { st.release_pages(p, n); }, pool);
+  }
   return m;
 }
 

@@ -25,12 +25,19 @@ struct ForwardOptions {
   ScanMode scan = ScanMode::Auto;
 };
 
+struct LoadOptions {
+  // Copy the weights that have a faster kernel layout into it (kernels/packed_weight.h) and drop the mapped
+  // file pages of the originals. Off for commands that only read or re-export the weights.
+  bool pack_weights = true;
+};
+
 class HybridLM {
  public:
   // Loads config.json + safetensors from a Hugging Face model directory, or a llama.cpp GGUF file
   // (nemotron_h / nemotron_h_moe, see formats/gguf_model.h); validates everything up front.
-  static Result<std::unique_ptr<HybridLM>> load(const std::string& model_dir);
-  static Result<std::unique_ptr<HybridLM>> from_parts(ModelConfig config, TensorStore store);
+  static Result<std::unique_ptr<HybridLM>> load(const std::string& model_dir, const LoadOptions& opts = {});
+  static Result<std::unique_ptr<HybridLM>> from_parts(ModelConfig config, TensorStore store,
+                                                      const LoadOptions& opts = {});
 
   const ModelConfig& config() const { return config_; }
   const ModelWeights& weights() const { return weights_; }

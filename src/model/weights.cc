@@ -275,4 +275,35 @@ ParamCounts count_params(const ModelConfig& c, const ModelWeights& w) {
   return n;
 }
 
+void for_each_linear(ModelWeights& w, const std::function<void(Linear&)>& fn) {
+  auto mlp = [&](MlpWeights& m) {
+    fn(m.up_proj);
+    fn(m.down_proj);
+  };
+  for (LayerWeights& L : w.layers) {
+    switch (L.kind) {
+      case LayerKind::Mamba:
+        fn(L.mamba.in_proj);
+        fn(L.mamba.out_proj);
+        break;
+      case LayerKind::Attention:
+        fn(L.attn.q_proj);
+        fn(L.attn.k_proj);
+        fn(L.attn.v_proj);
+        fn(L.attn.o_proj);
+        break;
+      case LayerKind::Mlp: mlp(L.mlp); break;
+      case LayerKind::Moe:
+        for (MlpWeights& e : L.moe.experts) mlp(e);
+        if (L.moe.has_shared) mlp(L.moe.shared);
+        if (L.moe.has_latent) {
+          fn(L.moe.fc1_latent);
+          fn(L.moe.fc2_latent);
+        }
+        break;
+    }
+  }
+  fn(w.lm_head);
+}
+
 }  // namespace nt

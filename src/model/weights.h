@@ -3,6 +3,8 @@
 // (norm weights, A, D, dt_bias, conv taps, router bias) are copied to fp32 at load time.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,10 +14,16 @@
 
 namespace nt {
 
+namespace kernels {
+struct PackedWeight;
+}
+
 // y = W·x (+ b). W: [out, in] in its stored dtype.
 struct Linear {
   TensorView w;
   std::vector<float> bias;  // empty: no bias; else [out]
+  // Optional copy of w in a fast kernel's own layout (kernels/packed_weight.h), made at load; w stays valid.
+  std::shared_ptr<const kernels::PackedWeight> packed;
   int64_t out() const { return w.dim(0); }
   int64_t in() const { return w.dim(1); }
 };
@@ -72,6 +80,9 @@ struct ModelWeights {
 // Binds every tensor the config requires; errors name the tensor, the expected and the found shape or dtype.
 // Tensors the config does not explain are an error too (except mtp.*, which inference ignores).
 Result<ModelWeights> bind_weights(const ModelConfig& config, const TensorStore& store);
+
+// Calls fn on every Linear of the model (projections, MLPs, experts, lm_head).
+void for_each_linear(ModelWeights& w, const std::function<void(Linear&)>& fn);
 
 // Parameter counts (elements), for `nemotron info`.
 struct ParamCounts {

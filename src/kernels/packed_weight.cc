@@ -1,0 +1,88 @@
+#include "kernels/packed_weight.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/linear_fast.h"
+#include "ops/linear.h"
+
+namespace nt::kernels {
+namespace {
+
+constexpr int64_t kGroupRows = 4;
+constexpr size_t kQ4_0Block = 18;                              // fp16 scale + 16 quant bytes
+constexpr size_t kGroupBlock = kGroupRows * kQ4_0Block;        // 72: 4 scales, then 4 × 16 quant bytes
+constexpr size_t kHugePage = size_t{2} << 20;
+
+// 64-byte aligned; whole 2 MiB pages (and transparent huge pages asked for) when large, so a decode pass over the
+// weights takes fewer TLB misses than over the file's 4 KiB pages.
+uint8_t* alloc_packed(size_t bytes) {
+  const size_t align = bytes >= kHugePage ? kHugePage : 64;
+  const size_t rounded = (bytes + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, rounded);
+  if (p != nullptr && align == kHugePage) madvise(p, rounded, MADV_HUGEPAGE);
+  return static_cast<uint8_t*>(p);
+}
+
+}  // namespace
+
+PackedWeight::~PackedWeight() { std::free(data); }
+
+bool packing_applies(const TensorView& w) {
+  if (linear_kernels() != LinearKernels::kFast || best_isa() != Isa::kAvx2) return false;
+  return w.wq == WeightQuant::None && w.quantized() && w.qtype == GgmlType::Q4_0 && w.shape.size() == 2 &&
+         w.dim(0) > 0 && w.dim(1) > 0 && w.dim(1) % 32 == 0;
+}
+
+std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool) {
+  if (!packing_applies(w)) return nullptr;
+  auto pw = std::make_shared<PackedWeight>();
+  pw->layout = PackedLayout::kQ4_0Rows4;
+  pw->rows = w.dim(0);
+  pw->cols = w.dim(1);
+  const int64_t nb = pw->cols / 32, groups = (pw->rows + kGroupRows - 1) / kGroupRows;
+  pw->group_bytes = static_cast<size_t>(nb) * kGroupBlock;
+  pw->bytes = static_cast<size_t>(groups) * pw->group_bytes;
+  pw->data = alloc_packed(pw->bytes);
+  if (pw->data == nullptr) return nullptr;  // out of memory: the stored layout still works
+  const size_t row_bytes = w.row_bytes();
+  const uint8_t* src = w.data;
+  uint8_t* dst = pw->data;
+  const int64_t rows = pw->rows;
+  const size_t group_bytes = pw->group_bytes;
+  pool.parallel_for(groups, [&](int64_t g0, int64_t g1, int) {
+    for (int64_t g = g0; g < g1; ++g) {
+      const uint8_t* row[kGroupRows];
+      for (int64_t j = 0; j < kGroupRows; ++j) {
+        const int64_t r = std::min(g * kGroupRows + j, rows - 1);
+        row[j] = src + static_cast<size_t>(r) * row_bytes;
+      }
+      uint8_t* out = dst + static_cast<size_t>(g) * group_bytes;
+      for (int64_t b = 0; b < nb; ++b, out += kGroupBlock) {
+        const size_t off = static_cast<size_t>(b) * kQ4_0Block;
+        for (int64_t j = 0; j < kGroupRows; ++j) {
+          std::memcpy(out + 2 * j, row[j] + off, 2);
+          std::memcpy(out + 2 * kGroupRows + 16 * j, row[j] + off + 2, 16);
+        }
+      }
+    }
+  });
+  return pw;
+}
+
+int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
+                           ThreadPool& pool) {
+  int64_t n = 0;
+  for_each_linear(w, [&](Linear& l) {
+    if (l.packed) return;
+    l.packed = pack_weight(l.w, pool);
+    if (!l.packed) return;
+    ++n;
+    if (release) release(l.w.data, l.w.row_bytes() * static_cast<size_t>(l.w.dim(0)));
+  });
+  return n;
+}
+
+}  // namespace nt::kernels

@@ -1,0 +1,110 @@
+// Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
+// per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
+// (partial last group of 4), any token count (decode-sized and prefill-sized tiles) and any thread count; and a
+// Q4_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it.
+#include <cstring>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "formats/gguf_export.h"
+#include "kernel_test_util.h"
+#include "kernels/linear_fast.h"
+#include "kernels/packed_weight.h"
+#include "model/hybrid_lm.h"
+#include "ops/linear.h"
+#include "test_util.h"
+
+namespace nt {
+namespace {
+
+using kernels::Isa;
+
+const test::WType kQ4_0{true, GgmlType::Q4_0, DType::U8, "q4_0"};
+
+bool packing_on_this_cpu() {
+  auto w = test::make_linear(kQ4_0, 4, 64, 1);
+  return kernels::packing_applies(w.l.w);
+}
+
+TEST(PackedWeight, AppliesOnlyToItsKernelsType) {
+  if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
+  ThreadPool pool(1);
+  for (const auto& ty : test::testable_wtypes()) {
+    auto w = test::make_linear(ty, 8, 64, 3);
+    auto p = kernels::pack_weight(w.l.w, pool);
+    EXPECT_EQ(p != nullptr, ty.quantized && ty.q == GgmlType::Q4_0) << ty.name;
+  }
+  {
+    ScopedLinearKernels exact(LinearKernels::kReference);  // the reference route never reads a packed copy
+    auto w = test::make_linear(kQ4_0, 8, 64, 3);
+    EXPECT_FALSE(kernels::packing_applies(w.l.w));
+  }
+}
+
+TEST(PackedWeight, BitwiseEqualToStoredLayout) {
+  if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
+  ThreadPool pool1(1), pool2(2);
+  for (int64_t out : {1, 3, 4, 5, 17, 130}) {
+    for (int64_t in : {32, 96, 512}) {
+      auto w = test::make_linear(kQ4_0, out, in, static_cast<uint32_t>(out * 31 + in), out % 2 == 1);
+      Linear packed = w.l;
+      packed.packed = kernels::pack_weight(w.l.w, pool2);
+      ASSERT_TRUE(packed.packed) << out << "x" << in;
+      EXPECT_EQ(kernels::route_name(packed, Isa::kAvx2), "avx2/q4_0x4");
+      EXPECT_EQ(kernels::route_name(w.l, Isa::kAvx2), "avx2/q4_0");
+      for (int64_t T : {1, 2, 3, 4, 5, 7, 9, 17, 65}) {
+        const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
+        std::vector<float> ref(static_cast<size_t>(T * out));
+        kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, Isa::kAvx2);
+        for (ThreadPool* p : {&pool1, &pool2}) {
+          std::vector<float> y(ref.size(), -1.0f);
+          kernels::linear_fast(packed, x.data(), T, y.data(), *p, Isa::kAvx2);
+          EXPECT_EQ(std::memcmp(y.data(), ref.data(), sizeof(float) * ref.size()), 0)
+              << out << "x" << in << " T=" << T << " threads=" << p->size();
+        }
+      }
+    }
+  }
+}
+
+std::vector<float> logits_of(const HybridLM& m, const std::vector<int32_t>& tokens) {
+  ThreadPool pool(2);
+  SequenceState s = m.new_state();
+  std::vector<float> logits;
+  ForwardOptions o{LogitsMode::All, ScanMode::Auto};
+  Status st = m.forward(tokens.data(), static_cast<int64_t>(tokens.size()), s, o, &logits, pool);
+  EXPECT_TRUE(st.is_ok()) << st.message();
+  return logits;
+}
+
+int64_t count_packed(const HybridLM& m) {
+  int64_t n = 0;
+  for_each_linear(const_cast<ModelWeights&>(m.weights()), [&](Linear& l) { n += l.packed != nullptr; });
+  return n;
+}
+
+TEST(PackedWeight, PackedModelGivesIdenticalLogits) {
+  if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
+  for (const std::string& name : test::fixture_cases()) {
+    auto hf = HybridLM::load(test::fixtures_dir() + "/" + name);
+    ASSERT_TRUE(hf.is_ok()) << hf.status().message();
+    test::TempDir tmp;
+    const std::string path = tmp.path() + "/q4_0.gguf";
+    GgufExportOptions o;
+    o.preset = GgufPreset::Q4_0;
+    ASSERT_TRUE(export_gguf(path, (*hf)->config(), (*hf)->weights(), o).is_ok());
+    auto packed = HybridLM::load(path);
+    auto plain = HybridLM::load(path, LoadOptions{.pack_weights = false});
+    ASSERT_TRUE(packed.is_ok() && plain.is_ok()) << name;
+    EXPECT_GT(count_packed(**packed), 0) << name;
+    EXPECT_EQ(count_packed(**plain), 0) << name;
+    const std::vector<int32_t> tokens{1, 5, 9, 2, 7, 3, 11, 4, 6, 8, 10, 12, 0, 13};
+    const auto a = logits_of(**packed, tokens), b = logits_of(**plain, tokens);
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0) << name;
+  }
+}
+
+}  // namespace
+}  // namespace nt
