@@ -5,6 +5,7 @@
 //
 // Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] [--threads 1,2] [--gemm-t 512] [--ref-gemm-t 32]
 //                     [--no-ref] [--bw-mib 1024] [--shapes mamba_out_proj,...]
+//                     [--no-pack] (stored layout even where the model would pack the weight at load)
 //                     [--no-peak] [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
 // with the reference K-quant quantizers would take minutes and does not change the speed).
@@ -21,6 +22,7 @@
 #include "core/cpu_features.h"
 #include "core/dtype.h"
 #include "kernels/linear_fast.h"
+#include "kernels/packed_weight.h"
 #include "ops/linear.h"
 #include "perf/machine_roofline.h"
 #include "quant/ggml_type.h"
@@ -157,6 +159,7 @@ int main(int argc, char** argv) {
   bool ref = true;
   std::vector<std::string> only_shapes;
   bool peak = true;
+  bool pack = true;
   int fixed_reps = 0;  // > 0: exactly this many timed calls per measurement (for instruction counts under perf)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -168,6 +171,7 @@ int main(int argc, char** argv) {
     else if (a == "--bw-mib") bw_mib = std::stoll(next());
     else if (a == "--no-ref") ref = false;
     else if (a == "--no-peak") peak = false;
+    else if (a == "--no-pack") pack = false;
     else if (a == "--shapes") only_shapes = split(next());
     else if (a == "--reps") fixed_reps = std::stoi(next());
     else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
@@ -208,6 +212,10 @@ int main(int argc, char** argv) {
       if (!only_shapes.empty() && std::find(only_shapes.begin(), only_shapes.end(), sh.name) == only_shapes.end()) continue;
       const bool do_gemm = sh.name == gemm_shape.name;
       Weight w = make_weight(type, sh.out, sh.in);
+      if (pack) {  // the layout the model loader gives this weight (kernels/packed_weight.h)
+        nt::ThreadPool pack_pool(1);
+        w.l.packed = nt::kernels::pack_weight(w.l.w, pack_pool);
+      }
       const int64_t tmax = do_gemm ? std::max(gemm_t, ref_gemm_t) : 1;
       std::vector<float> x(static_cast<size_t>(tmax * sh.in)), y(static_cast<size_t>(tmax * sh.out));
       std::mt19937 rng(2);
@@ -222,7 +230,7 @@ int main(int argc, char** argv) {
             if (fast) nt::kernels::linear_fast(w.l, x.data(), T, y.data(), pool, isa);
             else nt::linear_reference(w.l, x.data(), T, y.data(), pool);
           };
-          const std::string rname = fast ? nt::kernels::route_name(w.l.w, isa) : "reference";
+          const std::string rname = fast ? nt::kernels::route_name(w.l, isa) : "reference";
           const double s1 = time_call([&] { run(1); }, fixed_reps > 0 ? 0.0 : 0.3, fixed_reps > 0 ? fixed_reps : 3);
           std::printf("{\"bench\":\"gemv\",\"type\":\"%s\",\"shape\":\"%s\",\"out\":%lld,\"in\":%lld,\"threads\":%d,"
                       "\"route\":\"%s\",\"T\":1,\"ms\":%.3f,\"weight_gb_per_s\":%.2f,\"cpu_ms\":%.3f,"

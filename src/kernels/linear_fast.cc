@@ -14,8 +14,10 @@ namespace {
 
 #if defined(NEMOTRON_X86)
 #define NT_AVX2_FN(fn) (&avx2::fn)
+#define NT_AVX512_FN(fn) (&avx512::fn)
 #else
 #define NT_AVX2_FN(fn) (static_cast<TileFn>(nullptr))
+#define NT_AVX512_FN(fn) (static_cast<TileFn>(nullptr))
 #endif
 
 enum class ActKind { kQ8_0, kQ8_K, kF32 };
@@ -29,14 +31,17 @@ struct Plan {
   const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 4 · group_bytes)
 };
 
-TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn) {
-  return isa == Isa::kAvx2 && avx2_fn != nullptr ? avx2_fn : scalar_fn;
+// The kernel of `isa`, else of the best lower set that has one (AVX-512 falls back to AVX2 kernels).
+TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn, TileFn avx512_fn = nullptr) {
+  if (isa == Isa::kAvx512 && avx512_fn != nullptr) return avx512_fn;
+  return isa != Isa::kScalar && avx2_fn != nullptr ? avx2_fn : scalar_fn;
 }
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
 #if defined(NEMOTRON_X86)
-  if (packed != nullptr && isa == Isa::kAvx2 && packed->layout == PackedLayout::kQ4_0Rows4) {
-    Plan p{&avx2::tile_q4_0_packed, ActKind::kQ8_0, false, true, "q4_0x4"};
+  if (packed != nullptr && isa != Isa::kScalar && packed->layout == PackedLayout::kQ4_0Rows4) {
+    Plan p{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false, true,
+           "q4_0x4"};
     p.packed = packed;
     return p;
   }
@@ -47,9 +52,9 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
   }
   if (w.quantized()) {
     switch (w.qtype) {
-      case GgmlType::Q8_0: return {pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0)), ActKind::kQ8_0, false, false, "q8_0"};
+      case GgmlType::Q8_0: return {pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0), NT_AVX512_FN(tile_q8_0)), ActKind::kQ8_0, false, false, "q8_0"};
       case GgmlType::Q4_0: {
-        Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0)), ActKind::kQ8_0, false, false, "q4_0"};
+        Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0), NT_AVX512_FN(tile_q4_0)), ActKind::kQ8_0, false, false, "q4_0"};
         p.q4_offsets = p.tile != scalar::tile_q4_0;
         return p;
       }
@@ -57,7 +62,7 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
       case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K)), ActKind::kQ8_K, false, false, "q6_K"};
       default: break;
     }
-  } else if (isa == Isa::kAvx2) {
+  } else if (isa != Isa::kScalar) {
     switch (w.dtype) {
       case DType::F32: return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, false, false, "f32"};
       case DType::BF16: return {pick(isa, nullptr, NT_AVX2_FN(tile_bf16)), ActKind::kF32, false, false, "bf16"};
@@ -76,11 +81,30 @@ static_assert(kRowBlock % 4 == 0, "a row block must start on a packed group of 4
 
 }  // namespace
 
-Isa best_isa() { return cpu_features().avx2 ? Isa::kAvx2 : Isa::kScalar; }
+Isa best_isa() {
+  const CpuFeatures& f = cpu_features();
+  if (f.avx512 && f.avx512_vnni) return Isa::kAvx512;
+  return f.avx2 ? Isa::kAvx2 : Isa::kScalar;
+}
 
-bool isa_available(Isa isa) { return isa == Isa::kScalar || (isa == Isa::kAvx2 && cpu_features().avx2); }
+bool isa_available(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return f.avx2;
+    case Isa::kAvx512: return f.avx512 && f.avx512_vnni;
+  }
+  return false;
+}
 
-const char* isa_name(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "?";
+}
 
 std::string route_name(const TensorView& w, Isa isa) { return route_name(w, isa, nullptr); }
 
@@ -95,7 +119,7 @@ std::string route_name(const TensorView& w, Isa isa, const PackedWeight* packed)
 
 void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d) {
 #if defined(NEMOTRON_X86)
-  if (isa == Isa::kAvx2) return avx2::quantize_q8_0(x, n, qs, d);
+  if (isa != Isa::kScalar) return avx2::quantize_q8_0(x, n, qs, d);
 #endif
   (void)isa;
   scalar::quantize_q8_0(x, n, qs, d);

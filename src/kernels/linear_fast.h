@@ -18,7 +18,9 @@
 
 namespace nt::kernels {
 
-enum class Isa { kScalar, kAvx2 };
+// kAvx512: AVX-512 F/BW/VL + VNNI kernels for the Q8_0 and Q4_0 routes (bitwise the AVX2 results), the AVX2
+// kernels for the rest.
+enum class Isa { kScalar, kAvx2, kAvx512 };
 
 // The best instruction set cpu_features() allows (NEMOTRON_ISA caps it).
 Isa best_isa();
@@ -28,7 +30,7 @@ const char* isa_name(Isa isa);
 // y[T, out] = x[T, in] · Wᵀ (+ b) with the kernels of `isa`, which must be available.
 void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa);
 
-// The route linear_fast takes for this weight, e.g. "avx2/q8_0", "scalar/convert(q5_K)", "avx2/q4_0x4" (packed).
+// The route linear_fast takes for this weight, e.g. "avx2/q8_0", "scalar/convert(q5_K)", "avx512/q4_0x4" (packed).
 struct PackedWeight;
 std::string route_name(const TensorView& w, Isa isa);
 std::string route_name(const Linear& l, Isa isa);

@@ -31,7 +31,7 @@ uint8_t* alloc_packed(size_t bytes) {
 PackedWeight::~PackedWeight() { std::free(data); }
 
 bool packing_applies(const TensorView& w) {
-  if (linear_kernels() != LinearKernels::kFast || best_isa() != Isa::kAvx2) return false;
+  if (linear_kernels() != LinearKernels::kFast || best_isa() == Isa::kScalar) return false;
   return w.wq == WeightQuant::None && w.quantized() && w.qtype == GgmlType::Q4_0 && w.shape.size() == 2 &&
          w.dim(0) > 0 && w.dim(1) > 0 && w.dim(1) % 32 == 0;
 }

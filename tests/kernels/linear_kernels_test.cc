@@ -21,6 +21,7 @@ using kernels::Isa;
 std::vector<Isa> isas() {
   std::vector<Isa> v{Isa::kScalar};
   if (kernels::isa_available(Isa::kAvx2)) v.push_back(Isa::kAvx2);
+  if (kernels::isa_available(Isa::kAvx512)) v.push_back(Isa::kAvx512);
   return v;
 }
 

@@ -51,17 +51,21 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
       Linear packed = w.l;
       packed.packed = kernels::pack_weight(w.l.w, pool2);
       ASSERT_TRUE(packed.packed) << out << "x" << in;
-      EXPECT_EQ(kernels::route_name(packed, Isa::kAvx2), "avx2/q4_0x4");
-      EXPECT_EQ(kernels::route_name(w.l, Isa::kAvx2), "avx2/q4_0");
-      for (int64_t T : {1, 2, 3, 4, 5, 7, 9, 17, 65}) {
-        const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
-        std::vector<float> ref(static_cast<size_t>(T * out));
-        kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, Isa::kAvx2);
-        for (ThreadPool* p : {&pool1, &pool2}) {
-          std::vector<float> y(ref.size(), -1.0f);
-          kernels::linear_fast(packed, x.data(), T, y.data(), *p, Isa::kAvx2);
-          EXPECT_EQ(std::memcmp(y.data(), ref.data(), sizeof(float) * ref.size()), 0)
-              << out << "x" << in << " T=" << T << " threads=" << p->size();
+      for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+        if (!kernels::isa_available(isa)) continue;
+        const std::string name = kernels::isa_name(isa);
+        EXPECT_EQ(kernels::route_name(packed, isa), name + "/q4_0x4");
+        EXPECT_EQ(kernels::route_name(w.l, isa), name + "/q4_0");
+        for (int64_t T : {1, 2, 3, 4, 5, 7, 9, 17, 65}) {
+          const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
+          std::vector<float> ref(static_cast<size_t>(T * out));
+          kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, isa);
+          for (ThreadPool* p : {&pool1, &pool2}) {
+            std::vector<float> y(ref.size(), -1.0f);
+            kernels::linear_fast(packed, x.data(), T, y.data(), *p, isa);
+            EXPECT_EQ(std::memcmp(y.data(), ref.data(), sizeof(float) * ref.size()), 0)
+                << name << " " << out << "x" << in << " T=" << T << " threads=" << p->size();
+          }
         }
       }
     }
