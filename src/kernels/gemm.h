@@ -64,7 +64,7 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
 void q4_offsets(const int8_t* qs, int64_t n, int32_t* s);
 }  // namespace avx2
 
-// AVX-512 F/BW/VL + VNNI kernels (gemm_avx512.cc); only call when cpu_features().avx512 and avx512_vnni. Bitwise
+// AVX-512 F/BW/VL + VNNI kernels (gemm_avx512.cc, gemm_kquant_avx512.cc); only call when cpu_features().avx512 and avx512_vnni. Bitwise
 // the results of the AVX2 kernels of the same name (same per-element operations, wider registers). The Q4_0
 // kernels take Act::s4 (avx2::q4_offsets).
 namespace avx512 {
@@ -72,6 +72,9 @@ void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
+// gemm_kquant_avx512.cc (AVX-512 BW; the integer work of gemm_kquant_avx2.cc in wider registers)
+void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 }  // namespace avx512
 
 }  // namespace nt::kernels

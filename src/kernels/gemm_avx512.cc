@@ -8,9 +8,10 @@
 // 8 (Q8_0) or 4 (Q4_0) lanes, and the same horizontal sum. So the AVX-512 route gives bitwise the AVX2 results;
 // it is only faster.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as maybe-uninitialized.
+// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as (maybe-)uninitialized.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 

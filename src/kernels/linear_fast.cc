@@ -58,8 +58,8 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
         p.q4_offsets = p.tile != scalar::tile_q4_0;
         return p;
       }
-      case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K)), ActKind::kQ8_K, false, false, "q4_K"};
-      case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K)), ActKind::kQ8_K, false, false, "q6_K"};
+      case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K), NT_AVX512_FN(tile_q4_K)), ActKind::kQ8_K, false, false, "q4_K"};
+      case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K), NT_AVX512_FN(tile_q6_K)), ActKind::kQ8_K, false, false, "q6_K"};
       default: break;
     }
   } else if (isa != Isa::kScalar) {

@@ -18,8 +18,8 @@
 
 namespace nt::kernels {
 
-// kAvx512: AVX-512 F/BW/VL + VNNI kernels for the Q8_0 and Q4_0 routes (bitwise the AVX2 results), the AVX2
-// kernels for the rest.
+// kAvx512: AVX-512 F/BW/VL + VNNI kernels for the Q8_0, Q4_0, Q4_K and Q6_K routes (bitwise the AVX2 results),
+// the AVX2 kernels for the rest.
 enum class Isa { kScalar, kAvx2, kAvx512 };
 
 // The best instruction set cpu_features() allows (NEMOTRON_ISA caps it).

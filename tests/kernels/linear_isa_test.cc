@@ -1,5 +1,6 @@
-// The AVX-512 VNNI kernels (gemm_avx512.cc) perform each output element's operations exactly as the AVX2 kernels
-// do, only in wider registers: for Q8_0 and Q4_0 (stored and packed) the two routes agree bit for bit, for any
+// The AVX-512 kernels (gemm_avx512.cc, gemm_kquant_avx512.cc) perform each output element's operations exactly as
+// the AVX2 kernels do, only in wider registers: for Q8_0, Q4_0 (stored and packed), Q4_K and Q6_K the two routes
+// agree bit for bit, for any
 // row count (odd, partial register tiles), token count (decode and prefill tiles) and input width (odd block
 // counts). Weights include the extreme quants (−128 in Q8_0, 0 and 15 in Q4_0) the bias tricks must get right.
 #include <cstring>
@@ -30,12 +31,16 @@ void add_extremes(test::OwnedLinear& w, GgmlType q) {
 TEST(LinearIsa, Avx512EqualsAvx2Bitwise) {
   if (!kernels::isa_available(Isa::kAvx512)) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
   ThreadPool pool(2);
-  const test::WType types[] = {{true, GgmlType::Q8_0, DType::U8, "q8_0"}, {true, GgmlType::Q4_0, DType::U8, "q4_0"}};
+  const test::WType types[] = {{true, GgmlType::Q8_0, DType::U8, "q8_0"},
+                               {true, GgmlType::Q4_0, DType::U8, "q4_0"},
+                               {true, GgmlType::Q4_K, DType::U8, "q4_K"},
+                               {true, GgmlType::Q6_K, DType::U8, "q6_K"}};
   for (const auto& ty : types) {
+    const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K;
     for (int64_t out : {1, 2, 3, 5, 8, 9, 16, 17, 37}) {
-      for (int64_t in : {32, 96, 256}) {
+      for (int64_t in : k_quant ? std::vector<int64_t>{256, 768} : std::vector<int64_t>{32, 96, 256}) {
         auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 17 + in), false);
-        add_extremes(w, ty.q);
+        if (!k_quant) add_extremes(w, ty.q);  // K-quant blocks: random rows already span the quant range
         Linear packed = w.l;
         packed.packed = kernels::pack_weight(w.l.w, pool);  // null where packing does not apply
         for (int64_t T : {1, 2, 3, 4, 5, 6, 9, 64, 67}) {

@@ -1,0 +1,182 @@
+// AVX-512 (F/BW/VL) tile kernels for the K-quants (Q4_K, Q6_K) against q8_K activations (see gemm.h).
+//
+// The integer work of gemm_kquant_avx2.cc on two 32-element chunks per register: a super-block (256 values) is
+// decoded into 4 registers of unsigned quants, register p holding chunks 2p (low 256 bits) and 2p + 1 (high), with
+// matching 16-bit scale registers, all kept in registers and reused by every token of the tile. Per token:
+//   s = Σ_p madd(maddubs(q_p, y[64p .. 64p+63]), sc_p)     (16 int32 lanes), folded to 8 lanes: low + high
+// Integer sums are exact and the maddubs pairs cannot saturate (|q| ≤ 63, |y| ≤ 128), so lane k of the folded s
+// equals the AVX2 kernel's lane k (Σ over the chunks of sc·Σ y·q over elements 4k .. 4k+3 of the chunk). The
+// floating-point steps are the AVX2 ones: Q4_K acc += float(s)·(d·dy), accm += float(m)·(dmin·dy); Q6_K
+// acc += float(s − 32·m)·(d·dy); y = hsum(acc) (− hsum(accm)). So results are bitwise those of the AVX2 route.
+// Raw pointers and intrinsics only (no std:: templates in per-ISA files).
+// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as (maybe-)uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+
+#include "kernels/gemm.h"
+
+namespace nt::kernels::avx512 {
+namespace {
+
+constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
+constexpr int kMaxTokens = 64;
+// Software prefetch distance in bytes of the tile's weight stream (its rows are contiguous).
+constexpr size_t kPrefetchBytes = 2048;
+
+inline float hsum8(__m256 v) {  // gemm_avx2.cc's hsum, operation for operation
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float f16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+inline uint32_t u32_at(const uint8_t* p) {
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+struct Decoded {
+  __m512i q[4];   // chunks 2p | 2p + 1, unsigned quants in element order
+  __m512i sc[4];  // int16 scale of each int16 lane of maddubs(q[p], y)
+  __m256i m;      // as the AVX2 kernel: Q4_K mins duplicated per 16 elements; Q6_K the 16 scales
+  float d, dmin;
+};
+
+// Index vector for _mm512_permutexvar_epi16: lane i takes source lane base + (i >> log2_width).
+inline __m512i lane_index(int base, int log2_width) {
+  const __m512i iota = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                        12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  return _mm512_add_epi16(_mm512_set1_epi16(static_cast<short>(base)), _mm512_srli_epi16(iota, log2_width));
+}
+
+struct Q4K {
+  static constexpr size_t kBytes = 144;  // d, dmin, scales[12], qs[128]
+  static constexpr bool kHasMin = true;
+  static void decode(const uint8_t* b, Decoded* o) {
+    o->d = f16_at(b);
+    o->dmin = f16_at(b + 2);
+    // ggml's get_scale_min_k4 for the 8 sub-blocks at once, 4 bytes per 32-bit word.
+    const uint32_t u0 = u32_at(b + 4), u1 = u32_at(b + 8), u2 = u32_at(b + 12);
+    const uint32_t sc_lo = u0 & 0x3f3f3f3fu;
+    const uint32_t sc_hi = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
+    const uint32_t mn_lo = u1 & 0x3f3f3f3fu;
+    const uint32_t mn_hi = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
+    const __m128i sc16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc_lo | (uint64_t{sc_hi} << 32))));
+    const __m128i mn16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(mn_lo | (uint64_t{mn_hi} << 32))));
+    o->m = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+    // 64 quant bytes hold 4 chunks: low nibbles chunks 4j, 4j + 2, high nibbles 4j + 1, 4j + 3 (j = 0, 1).
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const uint8_t* qs = b + 16;
+    for (int j = 0; j < 2; ++j) {
+      const __m512i bits = _mm512_loadu_si512(qs + 64 * j);
+      const __m512i lo = _mm512_and_si512(bits, m4), hi = _mm512_and_si512(_mm512_srli_epi16(bits, 4), m4);
+      o->q[2 * j] = _mm512_shuffle_i64x2(lo, hi, 0x44);      // chunks 4j | 4j + 1
+      o->q[2 * j + 1] = _mm512_shuffle_i64x2(lo, hi, 0xEE);  // chunks 4j + 2 | 4j + 3
+    }
+    const __m512i s = _mm512_castsi128_si512(sc16);
+    for (int p = 0; p < 4; ++p) o->sc[p] = _mm512_permutexvar_epi16(lane_index(2 * p, 4), s);
+  }
+};
+
+struct Q6K {
+  static constexpr size_t kBytes = 210;  // ql[128], qh[64], scales[16] (int8), d
+  static constexpr bool kHasMin = false;
+  static void decode(const uint8_t* b, Decoded* o) {
+    const uint8_t* ql = b;
+    const uint8_t* qh = b + 128;
+    o->d = f16_at(b + 208);
+    o->dmin = 0.0f;
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(0x03);
+    // Chunk 4h + i takes its high 2 bits from bits 2i, 2i + 1 of qh[32h ..]: the high half of the register
+    // (chunks 4h + 1, 4h + 3) reads qh shifted right by 2 more.
+    const __m512i shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    for (int h = 0; h < 2; ++h) {
+      const __m512i l = _mm512_loadu_si512(ql + 64 * h);  // chunk 4h low nibbles | chunk 4h + 1 low nibbles
+      const __m512i hb = _mm512_srlv_epi16(
+          _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh + 32 * h))), shift);
+      o->q[2 * h] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m3), 4));
+      o->q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                                        _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m3), 4));
+    }
+    o->m = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192)));
+    // Chunk c: elements 0..15 scale 2c, 16..31 scale 2c + 1; register p holds chunks 2p, 2p + 1.
+    const __m512i s = _mm512_castsi256_si512(o->m);
+    for (int p = 0; p < 4; ++p) o->sc[p] = _mm512_permutexvar_epi16(lane_index(4 * p, 3), s);
+  }
+};
+
+template <class W>
+inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* accm) {
+  float dy;
+  __builtin_memcpy(&dy, yb, 4);
+  const uint8_t* yq = yb + 4;
+  __m512i s = _mm512_setzero_si512();
+  for (int p = 0; p < 4; ++p) {
+    const __m512i y = _mm512_loadu_si512(yq + 64 * p);
+    s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(w.q[p], y), w.sc[p]));
+  }
+  __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+  const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yb + 260));
+  const __m256i m = _mm256_madd_epi16(w.m, bsums);
+  if (W::kHasMin) {
+    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s8), _mm256_set1_ps(w.d * dy), *acc);
+    *accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(w.dmin * dy), *accm);
+  } else {
+    s8 = _mm256_sub_epi32(s8, _mm256_slli_epi32(m, 5));
+    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s8), _mm256_set1_ps(w.d * dy), *acc);
+  }
+}
+
+// Rows one at a time (a decoded super-block fills 9 registers), up to kMaxTokens tokens per pass over a row.
+template <class W>
+void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 256;
+  const uint8_t* act = static_cast<const uint8_t*>(a.q8k);
+  const uint8_t* end = w + static_cast<size_t>(nr - 1) * ws + static_cast<size_t>(nb) * W::kBytes;
+  for (size_t off = 0; off < kPrefetchBytes && w + off < end; off += 64)
+    _mm_prefetch(reinterpret_cast<const char*>(w + off), _MM_HINT_T0);
+  __m256 acc[kMaxTokens], accm[kMaxTokens];
+  for (int64_t r = 0; r < nr; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * ws;
+    for (int64_t tc = 0; tc < nt; tc += kMaxTokens) {
+      const int64_t mt = nt - tc < kMaxTokens ? nt - tc : kMaxTokens;
+      for (int64_t t = 0; t < mt; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
+      for (int64_t ib = 0; ib < nb; ++ib) {
+        const uint8_t* blk = row + static_cast<size_t>(ib) * W::kBytes;
+        // The stream ahead, within the tile (rows are contiguous: past a row's end comes the next row).
+        for (size_t off = 0; off < W::kBytes; off += 64) {
+          const uint8_t* p = blk + kPrefetchBytes + off;
+          if (p < end) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+        }
+        Decoded dec;
+        W::decode(blk, &dec);
+        const uint8_t* yb = act + (static_cast<size_t>(t0 + tc) * nb + ib) * kQ8KBytes;
+        for (int64_t t = 0; t < mt; ++t) update<W>(dec, yb + static_cast<size_t>(t * nb) * kQ8KBytes, &acc[t], &accm[t]);
+      }
+      for (int64_t t = 0; t < mt; ++t)
+        y[(tc + t) * ldy + r] = W::kHasMin ? hsum8(acc[t]) - hsum8(accm[t]) : hsum8(acc[t]);
+    }
+  }
+}
+
+}  // namespace
+
+void tile_q4_K(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_k<Q4K>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q6_K(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_k<Q6K>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+}  // namespace nt::kernels::avx512
