@@ -7,7 +7,9 @@
 //
 // Starts `nemotron serve --parallel 8` on a free loopback port, runs the measurements with greedy requests that
 // ignore EOS (every stream generates exactly --tokens tokens), prints one JSON object and stops the server.
-// Aggregate decode tok/s = Σ(tokens after each stream's first) / (last stream end − first stream's first token).
+// Aggregate decode tok/s = Σ(tokens after each stream's first) / (last stream end − first stream's first token),
+// which includes the other streams' prompt prefill and the staggered finish; steady_tok_per_s counts only the time
+// when all streams are decoding (last first token .. first end).
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +55,7 @@ async function stream(messages, maxTokens) {
   const reader = res.body.getReader();
   const dec = new TextDecoder();
   let buf = "", first = null, usage = null, content = "";
+  const times = [];  // arrival time of every content delta
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -65,14 +68,16 @@ async function stream(messages, maxTokens) {
       const j = JSON.parse(ev.slice(6));
       const d = j.choices?.[0]?.delta;
       if (d && (d.content || d.reasoning_content)) {
-        if (first === null) first = performance.now();
+        const now = performance.now();
+        if (first === null) first = now;
+        times.push(now);
         content += d.content ?? "";
       }
       if (j.usage) usage = j.usage;
     }
   }
   const end = performance.now();
-  return { t0, first: first ?? end, end, content, completion_tokens: usage.completion_tokens,
+  return { t0, first: first ?? end, end, times, content, completion_tokens: usage.completion_tokens,
            prompt_tokens: usage.prompt_tokens, cached: usage.prompt_tokens_details?.cached_tokens ?? 0 };
 }
 
@@ -83,10 +88,23 @@ for (const n of streamCounts) {
     stream([{ role: "user", content: `stream ${i} of ${n}: tell me a story` }], tokens)));
   const start = Math.min(...rs.map((r) => r.first)), end = Math.max(...rs.map((r) => r.end));
   const decoded = rs.reduce((s, r) => s + r.completion_tokens - 1, 0);
-  out.decode.push({ streams: n, tokens: decoded, seconds: (end - start) / 1000, tok_per_s: decoded / ((end - start) / 1000) });
+  // Steady state: while all n streams are decoding, from the last stream's first token to the first stream's end
+  // (prompt prefill and the staggered start and finish are outside it). Tokens in the window are the deltas that
+  // arrived in it, each delta weighted by its stream's tokens per delta.
+  const s0 = Math.max(...rs.map((r) => r.first)), s1 = Math.min(...rs.map((r) => r.end));
+  let steady = 0;
+  for (const r of rs) {
+    const per = (r.completion_tokens - 1) / Math.max(1, r.times.length - 1);
+    steady += r.times.filter((t) => t > s0 && t <= s1).length * per;
+  }
+  out.decode.push({ streams: n, tokens: decoded, seconds: (end - start) / 1000, tok_per_s: decoded / ((end - start) / 1000),
+                    steady_seconds: (s1 - s0) / 1000, steady_tok_per_s: s1 > s0 ? steady / ((s1 - s0) / 1000) : null });
 }
 const base1 = out.decode.find((d) => d.streams === 1);
-for (const d of out.decode) d.speedup_vs_1 = base1 ? d.tok_per_s / base1.tok_per_s : null;
+for (const d of out.decode) {
+  d.speedup_vs_1 = base1 ? d.tok_per_s / base1.tok_per_s : null;
+  d.steady_speedup_vs_1 = base1 && d.steady_tok_per_s ? d.steady_tok_per_s / base1.steady_tok_per_s : null;
+}
 
 // A conversation of about convTokens prompt tokens (the test tokenizers are byte-level, so ~1 token per byte of
 // ASCII; for a real tokenizer the text is longer than needed, which only makes the first turn slower).

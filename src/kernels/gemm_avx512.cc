@@ -203,11 +203,13 @@ void micro_q4_0(const Src* src, const int* nrows, const int8_t* yq, const float*
       const int8_t* b = yq + t * n_in + ib * 32;
       const __m512i ylo = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
       const __m512i yhi = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
-      const __m512i yo = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ys + (t * nb + ib) * 4)));
+      // −off starts the integer sum (exact: the same int32 value as subtracting it at the end).
+      const __m512i neg_off = _mm512_sub_epi32(
+          _mm512_setzero_si512(),
+          _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ys + (t * nb + ib) * 4))));
       const __m512 dy = _mm512_set1_ps(yd[t * nb + ib]);
       NT_UNROLL for (int g = 0; g < RG; ++g) {
-        const __m512i s = _mm512_sub_epi32(
-            _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo[g], ylo), hi[g], yhi), yo);
+        const __m512i s = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(neg_off, lo[g], ylo), hi[g], yhi);
         acc[g][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw[g], dy), acc[g][t]);
       }
     }

@@ -202,30 +202,35 @@ void Scheduler::step(std::vector<std::unique_ptr<Sequence>>& running) {
       s->finished = true;
     }
   }
-  // Pack: a decode row per sequence with a token to consume, then one prefill chunk.
+  // Pack: a decode row per sequence with a token to consume, then prefill chunks of the sequences still reading
+  // their prompts, in admission order, at most one chunk per sequence and prefill_chunk prompt tokens per step in
+  // all: short prompts that arrive together are prefilled in one step, and a long one never stalls the decoders.
   std::vector<HybridLM::BatchItem> items;
   std::vector<Sequence*> owners;
+  std::vector<char> is_prefill;
   for (auto& s : running) {
     if (s->finished || s->prefilled < static_cast<int64_t>(s->prompt.size()) || s->feed.empty()) continue;
     items.push_back({s->feed.data(), static_cast<int64_t>(s->feed.size()), &s->state, LogitsMode::Last});
     owners.push_back(s.get());
+    is_prefill.push_back(0);
   }
-  Sequence* prefill = nullptr;
-  int64_t chunk_len = 0;
+  const int64_t c = options_.prefill_chunk;
+  int64_t budget = c, prefill_tokens = 0;
   for (auto& s : running) {
     const int64_t n = static_cast<int64_t>(s->prompt.size());
+    if (budget == 0) break;
     if (s->finished || s->prefilled >= n) continue;
-    prefill = s.get();
     // Chunks end at absolute multiples of prefill_chunk so snapshots of shared prefixes line up across requests.
-    const int64_t c = options_.prefill_chunk;
-    chunk_len = std::min(c - s->prefilled % c, n - s->prefilled);
+    int64_t chunk_len = std::min({c - s->prefilled % c, n - s->prefilled, budget});
     for (int64_t pos : s->snapshot_at) {  // also stop at requested snapshot positions
       if (pos > s->prefilled && pos < s->prefilled + chunk_len) chunk_len = pos - s->prefilled;
     }
     const bool last = s->prefilled + chunk_len == n;
     items.push_back({s->prompt.data() + s->prefilled, chunk_len, &s->state, last ? LogitsMode::Last : LogitsMode::None});
     owners.push_back(s.get());
-    break;
+    is_prefill.push_back(1);
+    budget -= chunk_len;
+    prefill_tokens += chunk_len;
   }
   if (items.empty()) return;
   std::vector<float> logits;
@@ -238,7 +243,7 @@ void Scheduler::step(std::vector<std::unique_ptr<Sequence>>& running) {
     m_.batch_rows += rows;
     m_.batch_sequences += static_cast<int64_t>(items.size());
     m_.last_batch_sequences = static_cast<int64_t>(items.size());
-    if (prefill) m_.prefilled_tokens += chunk_len;
+    m_.prefilled_tokens += prefill_tokens;
   }
   if (!st.is_ok()) {
     for (Sequence* s : owners) {
@@ -253,7 +258,7 @@ void Scheduler::step(std::vector<std::unique_ptr<Sequence>>& running) {
     Sequence& s = *owners[i];
     const auto& it = items[i];
     s.history.insert(s.history.end(), it.tokens, it.tokens + it.n);
-    if (&s == prefill) {
+    if (is_prefill[i]) {
       s.prefilled += it.n;
       const bool done = s.prefilled == static_cast<int64_t>(s.prompt.size());
       const bool requested = std::find(s.snapshot_at.begin(), s.snapshot_at.end(), s.prefilled) != s.snapshot_at.end();

@@ -4,8 +4,9 @@
 // 429). Each step the scheduler thread
 //   1. admits queued requests into free slots (at most `parallel` sequences run at once); an admitted prompt
 //      restarts from the longest StateCache snapshot that is a prefix of it, so only its new tokens are computed;
-//   2. packs one decode row for every running sequence that has a token to consume, plus at most one prefill chunk
-//      (≤ prefill_chunk tokens) of one sequence still reading its prompt, so a long prompt never stalls the others;
+//   2. packs one decode row for every running sequence that has a token to consume, plus prefill chunks of the
+//      sequences still reading their prompts (at most one chunk each, ≤ prefill_chunk prompt tokens per step in
+//      all), so prompts that arrive together are prefilled together and a long prompt never stalls the others;
 //   3. runs them as one HybridLM::forward_batch (each weight read once for the whole batch);
 //   4. samples every sequence that got logits (runtime/generation.h), delivers the text to its RequestStream, and
 //      retires finished or cancelled sequences, freeing their slots.
@@ -39,7 +40,7 @@ namespace nt {
 struct SchedulerOptions {
   int parallel = 4;               // sequences decoded together (slots)
   int max_queue = 64;             // requests waiting for a slot; one more is refused
-  int64_t prefill_chunk = 256;    // prompt tokens per prefill chunk
+  int64_t prefill_chunk = 256;    // prompt tokens per prefill chunk, and per step over all sequences
   int64_t state_cache_bytes = int64_t{256} << 20;
   int64_t max_context = 4096;     // prompt + generated tokens per sequence
 };

@@ -133,6 +133,27 @@ TEST_F(SchedulerTest, BatchedRequestsMatchEachRunAlone) {
   EXPECT_GT(m.batch_sequences, m.steps);
 }
 
+// Prompts arriving together share each step's prefill budget (prefill_chunk tokens over all sequences): chunks
+// are cut at the budget as well as at multiples of prefill_chunk, and every request still matches its run alone.
+TEST_F(SchedulerTest, PromptsArrivingTogetherSharePrefillSteps) {
+  const std::vector<int> sizes = {3, 7, 8, 9, 2, 5, 1, 12};
+  Scheduler sched(*lm_, tok_, pool_, options(8));
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  int64_t total = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    streams.push_back(submit(sched, prompt(sizes[i], 20 + static_cast<int>(i)), greedy(6)));
+    total += sizes[i];
+  }
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const GenerateResult& got = wait(*streams[i]);
+    const GenerateResult want = alone(prompt(sizes[i], 20 + static_cast<int>(i)), greedy(6));
+    EXPECT_EQ(got.tokens, want.tokens) << "request " << i;
+  }
+  const SchedulerMetrics m = sched.metrics();
+  EXPECT_EQ(m.prefilled_tokens, total);
+  EXPECT_GT(m.batch_sequences, m.steps);
+}
+
 TEST_F(SchedulerTest, RequestJoiningMidStreamMatchesAlone) {
   Scheduler sched(*lm_, tok_, pool_, options(2));
   const auto pa = prompt(12, 7), pb = prompt(26, 8);
