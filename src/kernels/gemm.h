@@ -72,7 +72,7 @@ void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
-// gemm_kquant_avx512.cc (AVX-512 BW; the integer work of gemm_kquant_avx2.cc in wider registers)
+// gemm_kquant_avx512.cc (AVX-512 BW + VNNI; the integer work of gemm_kquant_avx2.cc in wider registers)
 void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 }  // namespace avx512

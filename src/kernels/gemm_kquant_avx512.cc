@@ -1,9 +1,10 @@
-// AVX-512 (F/BW/VL) tile kernels for the K-quants (Q4_K, Q6_K) against q8_K activations (see gemm.h).
+// AVX-512 (F/BW/VL + VNNI) tile kernels for the K-quants (Q4_K, Q6_K) against q8_K activations (see gemm.h).
 //
 // The integer work of gemm_kquant_avx2.cc on two 32-element chunks per register: a super-block (256 values) is
 // decoded into 4 registers of unsigned quants, register p holding chunks 2p (low 256 bits) and 2p + 1 (high), with
 // matching 16-bit scale registers, all kept in registers and reused by every token of the tile. Per token:
-//   s = Σ_p madd(maddubs(q_p, y[64p .. 64p+63]), sc_p)     (16 int32 lanes), folded to 8 lanes: low + high
+//   s = Σ_p madd(maddubs(q_p, y[64p .. 64p+63]), sc_p)     (16 int32 lanes; VNNI vpdpwssd does the madd and the
+//                                                           sum in one), folded to 8 lanes: low + high
 // Integer sums are exact and the maddubs pairs cannot saturate (|q| ≤ 63, |y| ≤ 128), so lane k of the folded s
 // equals the AVX2 kernel's lane k (Σ over the chunks of sc·Σ y·q over elements 4k .. 4k+3 of the chunk). The
 // floating-point steps are the AVX2 ones: Q4_K acc += float(s)·(d·dy), accm += float(m)·(dmin·dy); Q6_K
@@ -123,7 +124,7 @@ inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* acc
   __m512i s = _mm512_setzero_si512();
   for (int p = 0; p < 4; ++p) {
     const __m512i y = _mm512_loadu_si512(yq + 64 * p);
-    s = _mm512_add_epi32(s, _mm512_madd_epi16(_mm512_maddubs_epi16(w.q[p], y), w.sc[p]));
+    s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(w.q[p], y), w.sc[p]);  // VNNI: madd + add in one
   }
   __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
   const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yb + 260));
