@@ -217,11 +217,12 @@ void micro_nvfp4(const uint8_t* const* rows, const uint8_t* const* bsrows, int n
 }
 
 // --- Prefill: each weight row decoded once per tile -----------------------------------------------------------------
-// As in gemm_fp_avx512.cc: from kBatchTokens tokens on, a tile's rows are decoded kChunk columns at a time into a
-// buffer (the exact values the kernels above hold in registers, in the same lanes) and fp32 register tiles of
+// With 16 registers a register tile holds 4 rows × 3 tokens, so decoding per token tile costs about one operation
+// per fused multiply-add. From kBatchTokens tokens on, a tile's rows are instead decoded kChunk columns at a time into
+// a buffer (the exact values the kernels above hold in registers, in the same lanes) and fp32 register tiles of
 // kBufRows rows × kBufCols tokens run over it for every token, the accumulators kept in memory between chunks. Each
 // element still takes one fma per 8-column step, in step order, then the same sum and scale: bitwise the results of
-// the kernels above, with the decoding done once instead of per token tile.
+// the kernels above (storing and reloading exact values changes nothing), with the decoding done once.
 constexpr int64_t kBatchTokens = 4;
 constexpr int64_t kChunk = 512;       // columns per decoded chunk (a multiple of 32: NVFP4 groups never straddle)
 constexpr int64_t kGroupRows = 16;    // rows and tokens per pass over the columns (the accumulator buffer)

@@ -47,8 +47,8 @@ namespace {
 // requested at once when the tile starts.
 constexpr int64_t kPrefetchBytes = 1024;
 constexpr int kRows1 = 8;  // rows per register tile for one token (independent accumulation chains)
-constexpr int kRowsN = 4;  // rows × tokens per register tile for 2 or 3 tokens
-constexpr int kColsN = 3;
+constexpr int kRowsN = 4;  // rows × tokens per register tile for more tokens
+constexpr int kColsN = 4;
 
 inline float hsum16(__m512 v) {
   const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
@@ -199,185 +199,12 @@ void micro_nvfp4(const uint8_t* const* rows, const uint8_t* const* bsrows, int n
   }
 }
 
-// --- Prefill: each weight row decoded once per tile -----------------------------------------------------------------
-// From kBatchTokens tokens on, a tile's rows are decoded kChunk columns at a time into a buffer — the exact values
-// the kernels above hold in registers, in the same lanes — and fp32 register tiles of kBufRows rows × kBufCols
-// tokens run over it for every token, the accumulators kept in memory between chunks. Each element still takes one
-// fma per 16-column step, in step order, then the same sum and scale: bitwise the results of the kernels above
-// (storing and reloading exact values changes nothing), with the decoding done once instead of per token tile.
-constexpr int64_t kBatchTokens = 4;
-constexpr int64_t kChunk = 512;       // columns per decoded chunk (a multiple of 32: NVFP4 groups never straddle)
-constexpr int64_t kGroupRows = 16;    // rows and tokens per pass over the columns (the accumulator buffer)
-constexpr int64_t kGroupTokens = 64;
-constexpr int kBufRows = 4, kBufCols = 4;
-
-struct Batch {
-  alignas(64) float w[kGroupRows][kChunk];
-  alignas(64) float acc[kGroupRows][kGroupTokens][16];
-};
-
-inline void prefetch_bytes(const uint8_t* p, int64_t bytes) {
-  for (int64_t i = 0; i < bytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i), _MM_HINT_T0);
-}
-
-// cols FP8 bytes -> e4m3 · 2^-8 at out[0 .. cols rounded up to 16) (zeros past cols); true if a NaN code is among
-// them.
-inline bool decode_fp8(const uint8_t* p, int64_t cols, float* out) {
-  const __m256i hi = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi8(-1);
-  uint64_t nan = 0;
-  int64_t k = 0;
-  for (; k + 32 <= cols; k += 32) {
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + k));
-    nan |= _mm256_cmpeq_epi8_mask(_mm256_or_si256(b, hi), ones);
-    const __m512i h = e4m3_f16(_mm512_cvtepi8_epi16(b));
-    _mm512_store_ps(out + k, _mm512_cvtph_ps(_mm512_castsi512_si256(h)));
-    _mm512_store_ps(out + k + 16, _mm512_cvtph_ps(_mm512_extracti64x4_epi64(h, 1)));
-  }
-  for (; k < cols; k += 16) {
-    const __mmask16 m = cols - k >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (cols - k)) - 1);
-    const __m128i b = _mm_maskz_loadu_epi8(m, p + k);
-    nan |= _mm_cmpeq_epi8_mask(_mm_or_si128(b, _mm256_castsi256_si128(hi)), _mm256_castsi256_si128(ones));
-    _mm512_store_ps(out + k, _mm512_cvtph_ps(e4m3_f16(_mm256_cvtepi8_epi16(b))));
-  }
-  return nan != 0;
-}
-
-// cols (a multiple of 16) NVFP4 columns: packed bytes p, block scales bs -> e2m1 · bs at out[0 .. cols), in pair
-// order, as micro_nvfp4 forms them.
-inline void decode_nvfp4(const uint8_t* p, const uint8_t* bs, int64_t cols, float* out) {
-  const __m512 lut = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f, -1.0f, -1.5f, -2.0f,
-                                    -3.0f, -4.0f, -6.0f);
-  const int64_t nb = cols / 16;
-  for (int64_t c = 0; c < nb; c += 16) {
-    const int64_t m = nb - c < 16 ? nb - c : 16;
-    const __mmask16 mk = static_cast<__mmask16>((1u << m) - 1);
-    const __m256i h = e4m3_f16(_mm256_cvtepi8_epi16(_mm_maskz_loadu_epi8(mk, bs + c)));
-    const __m512 sv = _mm512_mul_ps(_mm512_cvtph_ps(h), _mm512_set1_ps(256.0f));
-    __m512i sidx = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    for (int64_t j = 0; j + 2 <= m; j += 2) {
-      const int64_t k = (c + j) * 16;
-      const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k / 2)));
-      const __m512 sc = _mm512_permutexvar_ps(sidx, sv);
-      _mm512_store_ps(out + k, _mm512_mul_ps(_mm512_permutexvar_ps(q, lut), sc));
-      _mm512_store_ps(out + k + 16, _mm512_mul_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(q, 4), lut), sc));
-      sidx = _mm512_add_epi32(sidx, _mm512_set1_epi32(2));
-    }
-    if (m & 1) {
-      const int64_t k = (c + m - 1) * 16;
-      const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + k / 2));
-      const __m512i q = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(_mm_unpacklo_epi64(b, b)),
-                                          _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4));
-      const __m512 sc = _mm512_permutexvar_ps(_mm512_set1_epi32(static_cast<int>(m - 1)), sv);
-      _mm512_store_ps(out + k, _mm512_mul_ps(_mm512_permutexvar_ps(q, lut), sc));
-    }
-  }
-}
-
-// RM buffered rows (w[j]: the chunk's cols decoded columns) × RN tokens (x: token 0 at the chunk, n apart);
-// acc[j]: row j's accumulators, RN × 16 floats (first: start from zero). A last partial step takes masked
-// activations, as micro_fp8 does.
-template <int RM, int RN>
-void micro_buf(const float* const* w, float* const* acc, const float* x, int64_t n, int64_t cols, bool first) {
-  __m512 a[RM][RN];
-  NT_UNROLL for (int r = 0; r < RM; ++r)
-    NT_UNROLL for (int t = 0; t < RN; ++t) a[r][t] = first ? _mm512_setzero_ps() : _mm512_load_ps(acc[r] + 16 * t);
-  int64_t k = 0;
-  for (; k + 16 <= cols; k += 16) {
-    __m512 xv[RN];
-    NT_UNROLL for (int t = 0; t < RN; ++t) xv[t] = _mm512_loadu_ps(x + t * n + k);
-    NT_UNROLL for (int r = 0; r < RM; ++r) {
-      const __m512 wv = _mm512_load_ps(w[r] + k);
-      NT_UNROLL for (int t = 0; t < RN; ++t) a[r][t] = _mm512_fmadd_ps(wv, xv[t], a[r][t]);
-    }
-  }
-  if (k < cols) {
-    const __mmask16 m = static_cast<__mmask16>((1u << (cols - k)) - 1);
-    __m512 xv[RN];
-    NT_UNROLL for (int t = 0; t < RN; ++t) xv[t] = _mm512_maskz_loadu_ps(m, x + t * n + k);
-    NT_UNROLL for (int r = 0; r < RM; ++r) {
-      const __m512 wv = _mm512_load_ps(w[r] + k);
-      NT_UNROLL for (int t = 0; t < RN; ++t) a[r][t] = _mm512_fmadd_ps(wv, xv[t], a[r][t]);
-    }
-  }
-  NT_UNROLL for (int r = 0; r < RM; ++r)
-    NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_store_ps(acc[r] + 16 * t, a[r][t]);
-}
-
-template <int RN = kBufCols>
-void run_buf(int64_t mt, const float* const* w, float* const* acc, const float* x, int64_t n, int64_t cols, bool first) {
-  if constexpr (RN > 1) {
-    if (mt < RN) return run_buf<RN - 1>(mt, w, acc, x, n, cols, first);
-  }
-  micro_buf<kBufRows, RN>(w, acc, x, n, cols, first);
-}
-
-// Kind: decode(r, c0, cols, out) -> NaN seen (row r of the tile, columns [c0, c0 + cols)); finish(r, sum, nan) -> y.
-template <class Kind>
-void run_batched(const Kind& kind, int64_t nr, const float* x, int64_t n, int64_t nt, float* y, int64_t ldy) {
-  Batch b;
-  for (int64_t r0 = 0; r0 < nr; r0 += kGroupRows) {
-    const int64_t rows = nr - r0 < kGroupRows ? nr - r0 : kGroupRows;
-    for (int64_t t0 = 0; t0 < nt; t0 += kGroupTokens) {
-      const int64_t toks = nt - t0 < kGroupTokens ? nt - t0 : kGroupTokens;
-      bool nan[kGroupRows] = {};
-      for (int64_t c = 0; c < n; c += kChunk) {
-        const int64_t cols = n - c < kChunk ? n - c : kChunk;
-        for (int64_t r = 0; r < rows; ++r) nan[r] |= kind.decode(r0 + r, c, cols, b.w[r]);
-        for (int64_t t = 0; t < toks; t += kBufCols) {
-          for (int64_t r = 0; r < rows; r += kBufRows) {
-            const float* w[kBufRows];
-            float* acc[kBufRows];
-            for (int j = 0; j < kBufRows; ++j) {  // a short tile repeats its last row (same values, same stores)
-              const int64_t rr = r + j < rows ? r + j : rows - 1;
-              w[j] = b.w[rr];
-              acc[j] = b.acc[rr][t];
-            }
-            run_buf(toks - t, w, acc, x + (t0 + t) * n + c, n, cols, c == 0);
-          }
-        }
-      }
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t t = 0; t < toks; ++t)
-          y[(t0 + t) * ldy + r0 + r] = kind.finish(r0 + r, hsum16(_mm512_load_ps(b.acc[r][t])), nan[r]);
-    }
-  }
-}
-
-struct Fp8Kind {
-  const uint8_t* w;
-  size_t ws;
-  const uint8_t* scale;  // per channel: F32 of the tile's row 0; null: per tensor
-  float scale2;
-  bool decode(int64_t r, int64_t c0, int64_t cols, float* out) const {
-    const uint8_t* p = w + static_cast<size_t>(r) * ws + c0;
-    prefetch_bytes(p + kChunk, kChunk);
-    return decode_fp8(p, cols, out);
-  }
-  float finish(int64_t r, float sum, bool nan) const {
-    const float s = scale != nullptr ? f32_at(scale + 4 * r) : scale2;
-    return nan ? __builtin_nanf("") : sum * 256.0f * s;
-  }
-};
-
-struct Nvfp4Kind {
-  const uint8_t* w;
-  size_t ws;
-  const uint8_t* bs;  // block scales of the tile's row 0, bss apart
-  size_t bss;
-  float scale2;
-  bool decode(int64_t r, int64_t c0, int64_t cols, float* out) const {
-    const uint8_t* p = w + static_cast<size_t>(r) * ws + c0 / 2;
-    prefetch_bytes(p + kChunk / 2, kChunk / 2);
-    decode_nvfp4(p, bs + static_cast<size_t>(r) * bss + c0 / 16, cols, out);
-    return false;
-  }
-  float finish(int64_t, float sum, bool) const { return sum * scale2; }
-};
-
 // --- Tiles ----------------------------------------------------------------------------------------------------------
-// Fewer than kBatchTokens tokens: token tiles outside, row tiles inside (the few tokens' activations stay in L1 while
-// the row block's weights are re-read from L2); kRows1 rows per register tile for one token, kRowsN × up to kColsN
-// tokens for more.
+// Token tiles outside, row tiles inside: a few tokens' activations stream from L2 while the row block's weights are
+// re-read, and decoded again, per token tile; kRows1 rows per register tile for one token, kRowsN rows × up to
+// kColsN tokens for more (each decoded vector feeds kColsN fused multiply-adds). Decoding each row once into a
+// buffer for all tokens, as gemm_fp_avx2.cc does for its smaller register tiles, measured 15-20% slower here (the
+// activations are then read in short strided pieces).
 
 struct Fp8Tile {
   const uint8_t* rows[kRows1];
@@ -404,7 +231,8 @@ void run_tile(const Tile& tile, int64_t mt, const Act& a, const float* x, float*
   switch (mt) {
     case 1: tile.template run<kRows1, 1>(a, x, y, ldy); break;
     case 2: tile.template run<kRowsN, 2>(a, x, y, ldy); break;
-    default: tile.template run<kRowsN, 3>(a, x, y, ldy); break;
+    case 3: tile.template run<kRowsN, 3>(a, x, y, ldy); break;
+    default: tile.template run<kRowsN, 4>(a, x, y, ldy); break;
   }
 }
 
@@ -412,10 +240,6 @@ void run_tile(const Tile& tile, int64_t mt, const Act& a, const float* x, float*
 
 void tile_fp8(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t row0 = static_cast<int64_t>(static_cast<size_t>(w - a.wq_rows) / ws);
-  if (nt >= kBatchTokens) {
-    const uint8_t* scale = a.wq_scale != nullptr ? a.wq_scale + 4 * static_cast<size_t>(row0) : nullptr;
-    return run_batched(Fp8Kind{w, ws, scale, a.wq_scale2}, nr, a.x + t0 * a.n_in, a.n_in, nt, y, ldy);
-  }
   for (int64_t t = 0; t < nt; t += kColsN) {
     const int64_t mt = nt - t < kColsN ? nt - t : kColsN;
     const int64_t span = mt == 1 ? kRows1 : kRowsN;
@@ -435,10 +259,6 @@ void tile_fp8(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0,
 void tile_nvfp4(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t row0 = static_cast<int64_t>(static_cast<size_t>(w - a.wq_rows) / ws);
   const size_t bss = static_cast<size_t>(a.n_in / 16);
-  if (nt >= kBatchTokens) {
-    const Nvfp4Kind kind{w, ws, a.wq_scale + static_cast<size_t>(row0) * bss, bss, a.wq_scale2};
-    return run_batched(kind, nr, a.xp + t0 * a.n_in, a.n_in, nt, y, ldy);
-  }
   for (int64_t t = 0; t < nt; t += kColsN) {
     const int64_t mt = nt - t < kColsN ? nt - t : kColsN;
     const int64_t span = mt == 1 ? kRows1 : kRowsN;
