@@ -152,24 +152,27 @@ TEST(LinearFp, MatchesExactDotAndReferenceWithinStatedBound) {
 TEST(LinearFp, EveryCodeDecodesExactly) {
   ThreadPool pool(1);
   const int64_t in = 48;
-  const std::vector<float> x(static_cast<size_t>(in), 1.0f);
+  for (int64_t T : {1, 5}) {  // one token (decode kernels) and a batch (the AVX2 route's buffered decode)
+  const std::vector<float> x(static_cast<size_t>(T * in), 1.0f);
   for (Isa isa : simd_isas()) {
     FpWeight f8 = make_fp(Kind::kFp8Tensor, 254, in, 1);
     f8.l.w.wscale2 = 0.25f;
-    std::vector<float> y(254), want(254), row(static_cast<size_t>(in));
+    std::vector<float> y(static_cast<size_t>(254 * T)), want(254), row(static_cast<size_t>(in));
     for (int c = 0, r = 0; c < 256; ++c) {
       if ((c & 0x7F) == 0x7F) continue;
       std::memset(&f8.bytes[static_cast<size_t>(r * in)], c, static_cast<size_t>(in));
       convert_rows(f8.l.w, r, 1, row.data());
       want[static_cast<size_t>(r++)] = row[0] * static_cast<float>(in);
     }
-    kernels::linear_fast(f8.l, x.data(), 1, y.data(), pool, isa);
-    for (int r = 0; r < 254; ++r) EXPECT_EQ(y[static_cast<size_t>(r)], want[static_cast<size_t>(r)]) << kernels::isa_name(isa) << " fp8 row " << r;
+    kernels::linear_fast(f8.l, x.data(), T, y.data(), pool, isa);
+    for (int64_t i = 0; i < 254 * T; ++i) {
+      EXPECT_EQ(y[static_cast<size_t>(i)], want[static_cast<size_t>(i % 254)]) << kernels::isa_name(isa) << " fp8 row " << i % 254;
+    }
 
     FpWeight f4 = make_fp(Kind::kNvfp4, 16 * 4, in, 2);
     f4.l.w.wscale2 = 0.5f;
     const uint8_t scales[4] = {0x00, 0x01, 0x38, 0x7E};  // 0, the smallest subnormal 2^-9, 1, 448
-    std::vector<float> y4(64), want4(64);
+    std::vector<float> y4(static_cast<size_t>(64 * T)), want4(64);
     for (int c = 0; c < 16; ++c) {
       for (int s = 0; s < 4; ++s) {
         const int r = c * 4 + s;
@@ -179,8 +182,11 @@ TEST(LinearFp, EveryCodeDecodesExactly) {
         want4[static_cast<size_t>(r)] = row[0] * static_cast<float>(in);
       }
     }
-    kernels::linear_fast(f4.l, x.data(), 1, y4.data(), pool, isa);
-    for (int r = 0; r < 64; ++r) EXPECT_EQ(y4[static_cast<size_t>(r)], want4[static_cast<size_t>(r)]) << kernels::isa_name(isa) << " nvfp4 row " << r;
+    kernels::linear_fast(f4.l, x.data(), T, y4.data(), pool, isa);
+    for (int64_t i = 0; i < 64 * T; ++i) {
+      EXPECT_EQ(y4[static_cast<size_t>(i)], want4[static_cast<size_t>(i % 64)]) << kernels::isa_name(isa) << " nvfp4 row " << i % 64;
+    }
+  }
   }
 }
 
@@ -188,9 +194,10 @@ TEST(LinearFp, EveryCodeDecodesExactly) {
 // the other rows stay finite. Positions cover the 64- and 32-byte main loops, the 16- / 8-byte steps and the tail.
 TEST(LinearFp, Fp8NanCodeMakesItsRowNan) {
   ThreadPool pool(2);
-  const int64_t out = 6, in = 100, T = 5;
-  const auto x = random_x(T * in, 3);
+  const int64_t out = 6, in = 100;
+  for (int64_t T : {1, 5})
   for (Isa isa : simd_isas()) {
+    const auto x = random_x(T * in, 3);
     for (int64_t pos : {0, 63, 64, 70, 90, 99}) {
       FpWeight w = make_fp(Kind::kFp8Channel, out, in, 4);
       w.bytes[static_cast<size_t>(2 * in + pos)] = pos % 2 ? 0xFF : 0x7F;
