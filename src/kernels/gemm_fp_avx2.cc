@@ -45,7 +45,9 @@ constexpr int kMaxRows = 4;  // rows per register tile
 inline __m256i e4m3_f16(__m256i v) {
   return _mm256_and_si256(_mm256_slli_epi16(v, 7), _mm256_set1_epi16(static_cast<short>(0xBF80)));
 }
-inline __m128i e4m3_f16(__m128i v) { return _mm_and_si128(_mm_slli_epi16(v, 7), _mm_set1_epi16(static_cast<short>(0xBF80))); }
+inline __m128i e4m3_f16(__m128i v) {
+  return _mm_and_si128(_mm_slli_epi16(v, 7), _mm_set1_epi16(static_cast<short>(0xBF80)));
+}
 
 // 8 E4M3 bytes (the low half of b) -> e4m3 · 2^-8 in fp32.
 inline __m256 e4m3_8(__m128i b) { return _mm256_cvtph_ps(e4m3_f16(_mm_cvtepi8_epi16(b))); }
@@ -108,7 +110,8 @@ void micro_fp8(const uint8_t* const* rows, const float* scale, int nrows, const 
     NT_UNROLL for (int j = 0; j < 32; j += 16) {
       __m256 w0[RM], w1[RM], xv[RN];
       NT_UNROLL for (int r = 0; r < RM; ++r) {
-        const __m256i h = e4m3_f16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[r] + k + j))));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[r] + k + j));
+        const __m256i h = e4m3_f16(_mm256_cvtepi8_epi16(b));
         w0[r] = _mm256_cvtph_ps(_mm256_castsi256_si128(h));
         w1[r] = _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1));
       }
@@ -281,8 +284,10 @@ inline void decode_nvfp4(const uint8_t* p, const uint8_t* bs, int64_t cols, floa
         _mm256_store_ps(out + k + 24, _mm256_mul_ps(widen(_mm_unpackhi_epi64(qo, qo)), s1));
       } else {  // a last lone block
         const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + k / 2));
-        _mm256_store_ps(out + k, _mm256_mul_ps(widen(_mm_shuffle_epi8(lut, _mm_and_si128(b, m4))), s0));
-        _mm256_store_ps(out + k + 8, _mm256_mul_ps(widen(_mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(b, 4), m4))), s0));
+        const __m128i qe = _mm_shuffle_epi8(lut, _mm_and_si128(b, m4));
+        const __m128i qo = _mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(b, 4), m4));
+        _mm256_store_ps(out + k, _mm256_mul_ps(widen(qe), s0));
+        _mm256_store_ps(out + k + 8, _mm256_mul_ps(widen(qo), s0));
       }
     }
   }
@@ -322,7 +327,8 @@ void micro_buf(const float* const* w, float* const* acc, const float* x, int64_t
 }
 
 template <int RN = kBufCols>
-void run_buf(int64_t mt, const float* const* w, float* const* acc, const float* x, int64_t n, int64_t cols, bool first) {
+void run_buf(int64_t mt, const float* const* w, float* const* acc, const float* x, int64_t n, int64_t cols,
+             bool first) {
   if constexpr (RN > 1) {
     if (mt < RN) return run_buf<RN - 1>(mt, w, acc, x, n, cols, first);
   }

@@ -109,7 +109,8 @@ void micro_fp8(const uint8_t* const* rows, const float* scale, int nrows, const 
     NT_UNROLL for (int j = 0; j < 64; j += 32) {
       __m512 w0[RM], w1[RM];
       NT_UNROLL for (int r = 0; r < RM; ++r) {
-        const __m512i h = e4m3_f16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r] + k + j))));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r] + k + j));
+        const __m512i h = e4m3_f16(_mm512_cvtepi8_epi16(b));
         w0[r] = _mm512_cvtph_ps(_mm512_castsi512_si256(h));
         w1[r] = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(h, 1));
       }
@@ -125,8 +126,11 @@ void micro_fp8(const uint8_t* const* rows, const float* scale, int nrows, const 
       nan[r] |= _mm_cmpeq_epi8_mask(_mm_or_si128(b, _mm512_castsi512_si128(hi)), _mm512_castsi512_si128(ones));
       w[r] = _mm512_cvtph_ps(e4m3_f16(_mm256_cvtepi8_epi16(b)));
     }
-    NT_UNROLL for (int r = 0; r < RM; ++r)
-      NT_UNROLL for (int t = 0; t < RN; ++t) acc[r][t] = _mm512_fmadd_ps(w[r], _mm512_maskz_loadu_ps(m, x + t * n + k), acc[r][t]);
+    NT_UNROLL for (int r = 0; r < RM; ++r) {
+      NT_UNROLL for (int t = 0; t < RN; ++t) {
+        acc[r][t] = _mm512_fmadd_ps(w[r], _mm512_maskz_loadu_ps(m, x + t * n + k), acc[r][t]);
+      }
+    }
   }
   NT_UNROLL for (int r = 0; r < RM; ++r) {
     if (r < nrows) {
@@ -188,7 +192,9 @@ void micro_nvfp4(const uint8_t* const* rows, const uint8_t* const* bsrows, int n
         const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rows[r] + k / 2));
         const __m512i q = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(_mm_unpacklo_epi64(b, b)), shift);
         const __m512 w = _mm512_mul_ps(_mm512_permutexvar_ps(q, lut), _mm512_permutexvar_ps(last, sv[r]));
-        NT_UNROLL for (int t = 0; t < RN; ++t) acc[r][t] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xp + t * n + k), acc[r][t]);
+        NT_UNROLL for (int t = 0; t < RN; ++t) {
+          acc[r][t] = _mm512_fmadd_ps(w, _mm512_loadu_ps(xp + t * n + k), acc[r][t]);
+        }
       }
     }
   }

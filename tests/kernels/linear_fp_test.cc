@@ -5,6 +5,8 @@
 // token counts, every E4M3 / E2M1 code (extremes ±448, subnormals, ±0; NVFP4 block scales 0..0x7E), per-tensor
 // and per-channel FP8; plus NaN codes, route names, and batch invariance (bitwise the same result whatever T, the
 // token's place in the batch or the thread count).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,8 +14,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/linear_fast.h"
 #include "ops/linear.h"
@@ -31,7 +31,9 @@ std::vector<Isa> simd_isas() {
 }
 
 enum class Kind { kFp8Tensor, kFp8Channel, kNvfp4 };
-const char* kind_name(Kind k) { return k == Kind::kFp8Tensor ? "fp8" : k == Kind::kFp8Channel ? "fp8/channel" : "nvfp4"; }
+const char* kind_name(Kind k) {
+  return k == Kind::kFp8Tensor ? "fp8" : k == Kind::kFp8Channel ? "fp8/channel" : "nvfp4";
+}
 
 // Owns a ModelOpt weight's bytes and scales. Codes run through every value: FP8 bytes all 256 but the NaN codes
 // (replaced by the extremes 0x7E / 0xFE = ±448), NVFP4 bytes all 256 (every E2M1 code in either nibble) with block
@@ -49,8 +51,10 @@ FpWeight make_fp(Kind kind, int64_t out, int64_t in, uint32_t seed) {
     w.scale.resize(static_cast<size_t>(out * in / 16));
     for (int64_t r = 0; r < out; ++r) {
       const uint32_t b0 = rng(), s0 = rng();
-      for (int64_t i = 0; i < in / 2; ++i) w.bytes[static_cast<size_t>(r * in / 2 + i)] = static_cast<uint8_t>((b0 + 37 * i) & 255);
-      for (int64_t i = 0; i < in / 16; ++i) w.scale[static_cast<size_t>(r * in / 16 + i)] = static_cast<uint8_t>((s0 + 11 * i) % 127);
+      for (int64_t i = 0; i < in / 2; ++i)
+        w.bytes[static_cast<size_t>(r * in / 2 + i)] = static_cast<uint8_t>((b0 + 37 * i) & 255);
+      for (int64_t i = 0; i < in / 16; ++i)
+        w.scale[static_cast<size_t>(r * in / 16 + i)] = static_cast<uint8_t>((s0 + 11 * i) % 127);
     }
     w.l.w = TensorView{"w", DType::U8, {out, in}, w.bytes.data(), w.bytes.size()};
     w.l.w.wq = WeightQuant::Nvfp4;
@@ -111,8 +115,8 @@ TEST(LinearFp, MatchesExactDotAndReferenceWithinStatedBound) {
       for (int64_t out : {1, 3, 5, 17, 37}) {
         for (int64_t in : widths) {
           const FpWeight w = make_fp(kind, out, in, static_cast<uint32_t>(out * 1000 + in));
-          EXPECT_EQ(kernels::route_name(w.l, isa), std::string(kernels::isa_name(isa)) + "/" +
-                                                       (kind == Kind::kNvfp4 ? "nvfp4" : "fp8"));
+          EXPECT_EQ(kernels::route_name(w.l, isa),
+                    std::string(kernels::isa_name(isa)) + "/" + (kind == Kind::kNvfp4 ? "nvfp4" : "fp8"));
           std::vector<float> wf(static_cast<size_t>(out * in));
           convert_rows(w.l.w, 0, out, wf.data());
           for (int64_t T : {1, 2, 3, 5, 9, 64, 67}) {
@@ -153,40 +157,42 @@ TEST(LinearFp, EveryCodeDecodesExactly) {
   ThreadPool pool(1);
   const int64_t in = 48;
   for (int64_t T : {1, 5}) {  // one token (decode kernels) and a batch (the AVX2 route's buffered decode)
-  const std::vector<float> x(static_cast<size_t>(T * in), 1.0f);
-  for (Isa isa : simd_isas()) {
-    FpWeight f8 = make_fp(Kind::kFp8Tensor, 254, in, 1);
-    f8.l.w.wscale2 = 0.25f;
-    std::vector<float> y(static_cast<size_t>(254 * T)), want(254), row(static_cast<size_t>(in));
-    for (int c = 0, r = 0; c < 256; ++c) {
-      if ((c & 0x7F) == 0x7F) continue;
-      std::memset(&f8.bytes[static_cast<size_t>(r * in)], c, static_cast<size_t>(in));
-      convert_rows(f8.l.w, r, 1, row.data());
-      want[static_cast<size_t>(r++)] = row[0] * static_cast<float>(in);
-    }
-    kernels::linear_fast(f8.l, x.data(), T, y.data(), pool, isa);
-    for (int64_t i = 0; i < 254 * T; ++i) {
-      EXPECT_EQ(y[static_cast<size_t>(i)], want[static_cast<size_t>(i % 254)]) << kernels::isa_name(isa) << " fp8 row " << i % 254;
-    }
+    const std::vector<float> x(static_cast<size_t>(T * in), 1.0f);
+    for (Isa isa : simd_isas()) {
+      FpWeight f8 = make_fp(Kind::kFp8Tensor, 254, in, 1);
+      f8.l.w.wscale2 = 0.25f;
+      std::vector<float> y(static_cast<size_t>(254 * T)), want(254), row(static_cast<size_t>(in));
+      for (int c = 0, r = 0; c < 256; ++c) {
+        if ((c & 0x7F) == 0x7F) continue;
+        std::memset(&f8.bytes[static_cast<size_t>(r * in)], c, static_cast<size_t>(in));
+        convert_rows(f8.l.w, r, 1, row.data());
+        want[static_cast<size_t>(r++)] = row[0] * static_cast<float>(in);
+      }
+      kernels::linear_fast(f8.l, x.data(), T, y.data(), pool, isa);
+      for (int64_t i = 0; i < 254 * T; ++i) {
+        EXPECT_EQ(y[static_cast<size_t>(i)], want[static_cast<size_t>(i % 254)])
+            << kernels::isa_name(isa) << " fp8 row " << i % 254;
+      }
 
-    FpWeight f4 = make_fp(Kind::kNvfp4, 16 * 4, in, 2);
-    f4.l.w.wscale2 = 0.5f;
-    const uint8_t scales[4] = {0x00, 0x01, 0x38, 0x7E};  // 0, the smallest subnormal 2^-9, 1, 448
-    std::vector<float> y4(static_cast<size_t>(64 * T)), want4(64);
-    for (int c = 0; c < 16; ++c) {
-      for (int s = 0; s < 4; ++s) {
-        const int r = c * 4 + s;
-        std::memset(&f4.bytes[static_cast<size_t>(r * in / 2)], c | (c << 4), static_cast<size_t>(in / 2));
-        std::memset(&f4.scale[static_cast<size_t>(r * in / 16)], scales[s], static_cast<size_t>(in / 16));
-        convert_rows(f4.l.w, r, 1, row.data());
-        want4[static_cast<size_t>(r)] = row[0] * static_cast<float>(in);
+      FpWeight f4 = make_fp(Kind::kNvfp4, 16 * 4, in, 2);
+      f4.l.w.wscale2 = 0.5f;
+      const uint8_t scales[4] = {0x00, 0x01, 0x38, 0x7E};  // 0, the smallest subnormal 2^-9, 1, 448
+      std::vector<float> y4(static_cast<size_t>(64 * T)), want4(64);
+      for (int c = 0; c < 16; ++c) {
+        for (int s = 0; s < 4; ++s) {
+          const int r = c * 4 + s;
+          std::memset(&f4.bytes[static_cast<size_t>(r * in / 2)], c | (c << 4), static_cast<size_t>(in / 2));
+          std::memset(&f4.scale[static_cast<size_t>(r * in / 16)], scales[s], static_cast<size_t>(in / 16));
+          convert_rows(f4.l.w, r, 1, row.data());
+          want4[static_cast<size_t>(r)] = row[0] * static_cast<float>(in);
+        }
+      }
+      kernels::linear_fast(f4.l, x.data(), T, y4.data(), pool, isa);
+      for (int64_t i = 0; i < 64 * T; ++i) {
+        EXPECT_EQ(y4[static_cast<size_t>(i)], want4[static_cast<size_t>(i % 64)])
+            << kernels::isa_name(isa) << " nvfp4 row " << i % 64;
       }
     }
-    kernels::linear_fast(f4.l, x.data(), T, y4.data(), pool, isa);
-    for (int64_t i = 0; i < 64 * T; ++i) {
-      EXPECT_EQ(y4[static_cast<size_t>(i)], want4[static_cast<size_t>(i % 64)]) << kernels::isa_name(isa) << " nvfp4 row " << i % 64;
-    }
-  }
   }
 }
 
@@ -195,19 +201,21 @@ TEST(LinearFp, EveryCodeDecodesExactly) {
 TEST(LinearFp, Fp8NanCodeMakesItsRowNan) {
   ThreadPool pool(2);
   const int64_t out = 6, in = 100;
-  for (int64_t T : {1, 5})
-  for (Isa isa : simd_isas()) {
+  for (int64_t T : {1, 5}) {
     const auto x = random_x(T * in, 3);
-    for (int64_t pos : {0, 63, 64, 70, 90, 99}) {
-      FpWeight w = make_fp(Kind::kFp8Channel, out, in, 4);
-      w.bytes[static_cast<size_t>(2 * in + pos)] = pos % 2 ? 0xFF : 0x7F;
-      std::vector<float> y(static_cast<size_t>(T * out)), ref(y.size());
-      kernels::linear_fast(w.l, x.data(), T, y.data(), pool, isa);
-      linear_reference(w.l, x.data(), T, ref.data(), pool);
-      for (int64_t t = 0; t < T; ++t) {
-        for (int64_t r = 0; r < out; ++r) {
-          EXPECT_EQ(std::isnan(y[static_cast<size_t>(t * out + r)]), r == 2) << kernels::isa_name(isa) << " pos " << pos;
-          EXPECT_EQ(std::isnan(ref[static_cast<size_t>(t * out + r)]), r == 2);
+    for (Isa isa : simd_isas()) {
+      for (int64_t pos : {0, 63, 64, 70, 90, 99}) {
+        FpWeight w = make_fp(Kind::kFp8Channel, out, in, 4);
+        w.bytes[static_cast<size_t>(2 * in + pos)] = pos % 2 ? 0xFF : 0x7F;
+        std::vector<float> y(static_cast<size_t>(T * out)), ref(y.size());
+        kernels::linear_fast(w.l, x.data(), T, y.data(), pool, isa);
+        linear_reference(w.l, x.data(), T, ref.data(), pool);
+        for (int64_t t = 0; t < T; ++t) {
+          for (int64_t r = 0; r < out; ++r) {
+            EXPECT_EQ(std::isnan(y[static_cast<size_t>(t * out + r)]), r == 2)
+                << kernels::isa_name(isa) << " pos " << pos;
+            EXPECT_EQ(std::isnan(ref[static_cast<size_t>(t * out + r)]), r == 2);
+          }
         }
       }
     }
@@ -234,14 +242,25 @@ TEST(LinearFp, OutputsIndependentOfBatchPlacementTilingAndThreads) {
         const auto x = random_x(T * in, 12);
         std::vector<float> full(static_cast<size_t>(T * out));
         kernels::linear_fast(w.l, x.data(), T, full.data(), pool2, isa);
-        const std::string what = std::string(kernels::isa_name(isa)) + " " + kind_name(kind) + " in=" + std::to_string(in);
+        const std::string what =
+            std::string(kernels::isa_name(isa)) + " " + kind_name(kind) + " in=" + std::to_string(in);
         for (ThreadPool* p : {&pool1, &pool3}) {
           std::vector<float> y(full.size());
           kernels::linear_fast(w.l, x.data(), T, y.data(), *p, isa);
           EXPECT_TRUE(same_bits(y.data(), full.data(), T * out)) << what << " threads=" << p->size();
         }
-        for (auto [t0, n] : std::vector<std::pair<int64_t, int64_t>>{
-                 {0, 1}, {1, 1}, {63, 1}, {64, 1}, {129, 1}, {5, 2}, {6, 3}, {5, 5}, {5, 7}, {40, 17}, {3, 64}, {65, 65}}) {
+        for (auto [t0, n] : std::vector<std::pair<int64_t, int64_t>>{{0, 1},
+                                                                     {1, 1},
+                                                                     {63, 1},
+                                                                     {64, 1},
+                                                                     {129, 1},
+                                                                     {5, 2},
+                                                                     {6, 3},
+                                                                     {5, 5},
+                                                                     {5, 7},
+                                                                     {40, 17},
+                                                                     {3, 64},
+                                                                     {65, 65}}) {
           for (ThreadPool* p : {&pool1, &pool2}) {
             std::vector<float> y(static_cast<size_t>(n * out));
             kernels::linear_fast(w.l, x.data() + t0 * in, n, y.data(), *p, isa);
