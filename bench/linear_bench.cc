@@ -3,14 +3,15 @@
 // threads, next to the memory read bandwidth measured in the same run (a multi-threaded streaming read of a
 // buffer much larger than the last-level cache). One JSON object per line.
 //
-// Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] [--threads 1,2] [--gemm-t 512] [--ref-gemm-t 32]
-//                     [--no-ref] [--bw-mib 1024] [--shapes mamba_out_proj,...]
+// Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] (also fp8, nvfp4: ModelOpt) [--threads 1,2]
+//                     [--gemm-t 512] [--ref-gemm-t 32] [--no-ref] [--bw-mib 1024] [--shapes mamba_out_proj,...]
 //                     [--no-pack] (stored layout even where the model would pack the weight at load)
 //                     [--no-peak] [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
 // with the reference K-quant quantizers would take minutes and does not change the speed).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +27,7 @@
 #include "ops/linear.h"
 #include "perf/machine_roofline.h"
 #include "quant/ggml_type.h"
+#include "quant/modelopt.h"
 
 namespace {
 
@@ -76,8 +78,51 @@ double read_bandwidth(nt::ThreadPool& pool, const std::vector<uint64_t>& buf, in
 
 struct Weight {
   std::vector<uint8_t> bytes;
+  std::vector<uint8_t> scale;  // ModelOpt NVFP4 block scales (counted in the weight bytes)
   nt::Linear l;
 };
+
+float amax(const float* x, int64_t n) {
+  float m = 0;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
+  return m;
+}
+
+// ModelOpt FP8 (per-tensor scale) or NVFP4 [out, in], quantized as ModelOpt does (quant/modelopt_export.h) from
+// kSeedRows random rows tiled over the matrix.
+Weight make_modelopt_weight(bool nvfp4, int64_t out, int64_t in, int64_t seed_rows, const std::vector<float>& src) {
+  Weight w;
+  const float s = amax(src.data(), seed_rows * in) / (nvfp4 ? 6.0f * 448.0f : 448.0f);
+  const size_t rb = static_cast<size_t>(nvfp4 ? in / 2 : in), sb = static_cast<size_t>(nvfp4 ? in / 16 : 0);
+  w.bytes.assign(rb * static_cast<size_t>(out), 0);
+  w.scale.resize(sb * static_cast<size_t>(out));
+  for (int64_t r = 0; r < seed_rows; ++r) {
+    for (int64_t b = 0; b < in / 16; ++b) {
+      const float* x = src.data() + r * in + b * 16;
+      float denom = s;
+      if (nvfp4) {
+        const uint8_t bs = nt::f32_to_e4m3(amax(x, 16) / 6.0f / s);
+        w.scale[static_cast<size_t>(r) * sb + static_cast<size_t>(b)] = bs;
+        if (nt::e4m3_to_f32(bs) > 0.0f) denom = nt::e4m3_to_f32(bs) * s;
+      }
+      for (int j = 0; j < 16; ++j) {
+        const size_t i = static_cast<size_t>(r) * rb + static_cast<size_t>(nvfp4 ? (b * 16 + j) / 2 : b * 16 + j);
+        if (!nvfp4) w.bytes[i] = nt::f32_to_e4m3(x[j] / denom);
+        else w.bytes[i] |= static_cast<uint8_t>(nt::f32_to_e2m1(x[j] / denom) << ((j & 1) ? 4 : 0));
+      }
+    }
+  }
+  for (int64_t r = seed_rows; r < out; ++r) {
+    std::memcpy(w.bytes.data() + rb * r, w.bytes.data() + rb * (r % seed_rows), rb);
+    std::memcpy(w.scale.data() + sb * r, w.scale.data() + sb * (r % seed_rows), sb);
+  }
+  w.l.w = nt::TensorView{nvfp4 ? "nvfp4" : "fp8", nvfp4 ? nt::DType::U8 : nt::DType::F8_E4M3, {out, in}, w.bytes.data(),
+                         w.bytes.size()};
+  w.l.w.wq = nvfp4 ? nt::WeightQuant::Nvfp4 : nt::WeightQuant::Fp8;
+  w.l.w.wscale = nvfp4 ? w.scale.data() : nullptr;
+  w.l.w.wscale2 = s;
+  return w;
+}
 
 Weight make_weight(const std::string& type, int64_t out, int64_t in) {
   nt::GgmlType q = nt::GgmlType::F32;
@@ -87,7 +132,7 @@ Weight make_weight(const std::string& type, int64_t out, int64_t in) {
     dt = nt::DType::BF16;
   } else if (type == "f16") {
     dt = nt::DType::F16;
-  } else if (type != "f32") {
+  } else if (type != "f32" && type != "fp8" && type != "nvfp4") {
     if (!nt::ggml_type_from_name(type, &q)) {
       std::fprintf(stderr, "unknown type %s\n", type.c_str());
       std::exit(2);
@@ -100,6 +145,7 @@ Weight make_weight(const std::string& type, int64_t out, int64_t in) {
   std::normal_distribution<float> nd;
   std::vector<float> src(static_cast<size_t>(kSeedRows * in));
   for (auto& v : src) v = 0.02f * nd(rng);
+  if (type == "fp8" || type == "nvfp4") return make_modelopt_weight(type == "nvfp4", out, in, kSeedRows, src);
   Weight w;
   size_t rb;
   std::vector<uint8_t> seed;
@@ -221,7 +267,7 @@ int main(int argc, char** argv) {
       std::mt19937 rng(2);
       std::normal_distribution<float> nd;
       for (auto& v : x) v = nd(rng);
-      const double wbytes = static_cast<double>(w.bytes.size());
+      const double wbytes = static_cast<double>(w.bytes.size() + w.scale.size());
       for (int th : threads) {
         nt::ThreadPool pool(th);
         for (int route = 0; route < (ref ? 2 : 1); ++route) {

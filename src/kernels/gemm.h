@@ -28,6 +28,13 @@ struct Act {
   const void* q8k = nullptr;
   // fp32: [T, n_in].
   const float* x = nullptr;
+  // fp32 in the NVFP4 kernels' column order (pair_order): [T, n_in].
+  const float* xp = nullptr;
+  // ModelOpt FP8 / NVFP4 weights (the *_fp8 / *_nvfp4 kernels): the weight's row 0 and its scales, as in TensorView
+  // (wscale, wscale2). A tile's first row is (w − wq_rows) / w_stride.
+  const uint8_t* wq_rows = nullptr;
+  const uint8_t* wq_scale = nullptr;
+  float wq_scale2 = 1.0f;
 };
 
 using TileFn = void (*)(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
@@ -43,6 +50,10 @@ void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 // x: [n] -> quants [n], scales [n / 32]; byte-identical to quant::quantize_row_q8_0.
 void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
+// The column order of Act::xp: each group of 32 columns (and a last group of 16 when n % 32 == 16) stores its even
+// columns, then its odd ones — the order in which a packed NVFP4 byte's low and high nibbles (columns 2j, 2j+1)
+// land in the kernels' lanes. x [n] -> out [n], n % 16 == 0.
+void pair_order(const float* x, int64_t n, float* out);
 }  // namespace scalar
 
 // AVX2 + FMA + F16C kernels (gemm_avx2.cc); only call when cpu_features().avx2.
@@ -60,13 +71,16 @@ void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64
 void tile_bf16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_f16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
+// ModelOpt weights against fp32 activations (gemm_fp_avx2.cc): FP8 takes Act::x, NVFP4 Act::xp; both Act::wq_*.
+void tile_fp8(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_nvfp4(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 // qs [n] (q8_0 quants) -> s [n / 32 * 4], the Q4_0 offsets of Act::s4.
 void q4_offsets(const int8_t* qs, int64_t n, int32_t* s);
 }  // namespace avx2
 
-// AVX-512 F/BW/VL + VNNI kernels (gemm_avx512.cc, gemm_kquant_avx512.cc); only call when cpu_features().avx512 and avx512_vnni. Bitwise
-// the results of the AVX2 kernels of the same name (same per-element operations, wider registers). The Q4_0
-// kernels take Act::s4 (avx2::q4_offsets).
+// AVX-512 F/BW/VL + VNNI kernels; only call when cpu_features().avx512 and avx512_vnni. The Q8_0 / Q4_0 kernels
+// (gemm_avx512.cc) and Q4_K / Q6_K kernels (gemm_kquant_avx512.cc) give bitwise the results of the AVX2 kernels of
+// the same name (same per-element operations, wider registers); the Q4_0 kernels take Act::s4 (avx2::q4_offsets).
 namespace avx512 {
 void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
@@ -75,6 +89,10 @@ void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& 
 // gemm_kquant_avx512.cc (AVX-512 BW + VNNI; the integer work of gemm_kquant_avx2.cc in wider registers)
 void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// ModelOpt FP8 / NVFP4 (gemm_fp_avx512.cc), as the AVX2 kernels of the same name take them; their own operation
+// order (16 lanes), so not bitwise the AVX2 results.
+void tile_fp8(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_nvfp4(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 }  // namespace avx512
 
 }  // namespace nt::kernels

@@ -115,4 +115,14 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d) {
   }
 }
 
+void pair_order(const float* x, int64_t n, float* out) {
+  for (int64_t k = 0; k < n; k += 32) {
+    const int64_t half = n - k >= 32 ? 16 : 8;  // a last group of 16 columns holds 8 even and 8 odd ones
+    for (int64_t j = 0; j < half; ++j) {
+      out[k + j] = x[k + 2 * j];
+      out[k + half + j] = x[k + 2 * j + 1];
+    }
+  }
+}
+
 }  // namespace nt::kernels::scalar

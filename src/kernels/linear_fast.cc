@@ -20,7 +20,7 @@ namespace {
 #define NT_AVX512_FN(fn) (static_cast<TileFn>(nullptr))
 #endif
 
-enum class ActKind { kQ8_0, kQ8_K, kF32 };
+enum class ActKind { kQ8_0, kQ8_K, kF32, kF32Pairs };  // kF32Pairs: Act::xp (scalar::pair_order)
 
 struct Plan {
   TileFn tile = nullptr;
@@ -47,6 +47,15 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
   }
 #endif
   (void)packed;
+#if defined(NEMOTRON_X86)
+  // ModelOpt FP8 / NVFP4: decoded in registers against fp32 activations.
+  if (w.wq == WeightQuant::Fp8 && isa != Isa::kScalar) {
+    return {pick(isa, nullptr, &avx2::tile_fp8, &avx512::tile_fp8), ActKind::kF32, false, false, "fp8"};
+  }
+  if (w.wq == WeightQuant::Nvfp4 && isa != Isa::kScalar) {
+    return {pick(isa, nullptr, &avx2::tile_nvfp4, &avx512::tile_nvfp4), ActKind::kF32Pairs, false, false, "nvfp4"};
+  }
+#endif
   if (w.wq != WeightQuant::None) {  // ModelOpt FP8/NVFP4: exact rows from convert_rows, then the fp32 kernel
     return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, false, "convert"};
   }
@@ -137,6 +146,7 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
   std::vector<float> d;
   std::vector<int32_t> s4;
   std::vector<BlockQ8_K> q8k;
+  std::vector<float> xp;
   const int64_t prep_grain = T >= 8 ? 1 : T;
   switch (plan.act) {
     case ActKind::kQ8_0: {
@@ -169,7 +179,17 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
     case ActKind::kF32:
       a.x = x;
       break;
+    case ActKind::kF32Pairs:
+      xp.resize(static_cast<size_t>(T * n_in));
+      pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
+        for (int64_t t = t0; t < t1; ++t) scalar::pair_order(x + t * n_in, n_in, xp.data() + t * n_in);
+      });
+      a.xp = xp.data();
+      break;
   }
+  a.wq_rows = l.w.data;  // the ModelOpt kernels' scales (unused by the other routes)
+  a.wq_scale = l.w.wscale;
+  a.wq_scale2 = l.w.wscale2;
 
   const size_t row_bytes = l.w.row_bytes();
   const int64_t n_blocks = (n_out + kRowBlock - 1) / kRowBlock;

@@ -7,6 +7,8 @@
 //   Q8_0, Q4_0         -> q8_0, integer dot per 32-block, one fp32 multiply-add per block (ggml's vec_dot)
 //   Q4_K, Q6_K         -> q8_K, ggml's K-quant integer dots per super-block
 //   F32, BF16, F16     -> fp32, weights widened in registers, FMA
+//   ModelOpt FP8/NVFP4 -> fp32 (NVFP4: in pair order), exact weight values decoded in registers, FMA; the scale
+//                         that is constant over a row (per tensor / channel) multiplies the finished sum
 //   any other type     -> fp32: a tile of rows converted by convert_rows, then the F32 kernel ("convert")
 #pragma once
 
@@ -18,8 +20,8 @@
 
 namespace nt::kernels {
 
-// kAvx512: AVX-512 F/BW/VL + VNNI kernels for the Q8_0, Q4_0, Q4_K and Q6_K routes (bitwise the AVX2 results),
-// the AVX2 kernels for the rest.
+// kAvx512: AVX-512 F/BW/VL + VNNI kernels for the Q8_0, Q4_0, Q4_K and Q6_K routes (bitwise the AVX2 results)
+// and the ModelOpt FP8 / NVFP4 routes, the AVX2 kernels for the rest.
 enum class Isa { kScalar, kAvx2, kAvx512 };
 
 // The best instruction set cpu_features() allows (NEMOTRON_ISA caps it).

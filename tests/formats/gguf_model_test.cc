@@ -98,7 +98,19 @@ TEST_P(GgufFixtureTest, F32GgufGivesIdenticalLogits) {
   const auto tokens = golden_tokens(dir);
   auto same_chunk = load_with_default_chunk(dir, tmp);
   ASSERT_TRUE(same_chunk);
-  EXPECT_EQ(max_abs_diff(logits_of(*same_chunk, tokens), logits_of(*gg, tokens)), 0.0f);  // bit-identical
+  if (GetParam().rfind("modelopt", 0) == 0) {
+    // ModelOpt FP8 / NVFP4 weights have kernels of their own (exact codes decoded in registers, the row's constant
+    // scale applied to the finished sum) while the F32 export runs the fp32 kernel on the dequantized values: the
+    // same weights, summed in another order. Bit-identical on the exact reference route, within fp32 rounding on
+    // the fast one.
+    {
+      ScopedLinearKernels exact(LinearKernels::kReference);
+      EXPECT_EQ(max_abs_diff(logits_of(*same_chunk, tokens), logits_of(*gg, tokens)), 0.0f);
+    }
+    EXPECT_LE(max_abs_diff(logits_of(*same_chunk, tokens), logits_of(*gg, tokens)), 1e-5f);
+  } else {
+    EXPECT_EQ(max_abs_diff(logits_of(*same_chunk, tokens), logits_of(*gg, tokens)), 0.0f);  // bit-identical
+  }
   EXPECT_LE(max_abs_diff(logits_of(*hf, tokens), logits_of(*gg, tokens)), 1e-5f);          // other chunking
 }
 
