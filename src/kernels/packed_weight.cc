@@ -1,6 +1,10 @@
 #include "kernels/packed_weight.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
 
 #include <cstdlib>
 #include <cstring>
@@ -16,14 +20,25 @@ constexpr size_t kQ4_0Block = 18;                              // fp16 scale + 1
 constexpr size_t kGroupBlock = kGroupRows * kQ4_0Block;        // 72: 4 scales, then 4 × 16 quant bytes
 constexpr size_t kHugePage = size_t{2} << 20;
 
-// 64-byte aligned; whole 2 MiB pages (and transparent huge pages asked for) when large, so a decode pass over the
-// weights takes fewer TLB misses than over the file's 4 KiB pages.
+// 64-byte aligned; whole 2 MiB pages (and transparent huge pages asked for) when large and the rounding wastes
+// at most 1/16 of the size, so a decode pass over the weights takes fewer TLB misses than over 4 KiB pages.
 uint8_t* alloc_packed(size_t bytes) {
-  const size_t align = bytes >= kHugePage ? kHugePage : 64;
-  const size_t rounded = (bytes + align - 1) / align * align;
+  const size_t huge_rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  const bool huge = bytes >= kHugePage && huge_rounded - bytes <= bytes / 16;
+  const size_t align = huge ? kHugePage : 64;
+  const size_t rounded = huge ? huge_rounded : (bytes + 63) / 64 * 64;
   void* p = std::aligned_alloc(align, rounded);
-  if (p != nullptr && align == kHugePage) madvise(p, rounded, MADV_HUGEPAGE);
+  if (p != nullptr && huge) madvise(p, rounded, MADV_HUGEPAGE);
   return static_cast<uint8_t*>(p);
+}
+
+// Packed copies are anonymous memory (never evicted, unlike the mapped file): they may take at most this share of
+// the machine's physical memory, so a model that only fits because it is memory-mapped keeps running mapped.
+constexpr double kMaxShareOfMemory = 0.5;
+
+size_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0;
 }
 
 }  // namespace
@@ -74,13 +89,28 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
 
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
                            ThreadPool& pool) {
+  // Routed experts stay memory-mapped: a token reads only its top-k of them, and their pages (most of an MoE
+  // model) can then be evicted and re-read, where packed copies would pin all of them in memory.
+  std::vector<const Linear*> experts;
+  for (const LayerWeights& L : w.layers) {
+    for (const MlpWeights& e : L.moe.experts) {
+      experts.push_back(&e.up_proj);
+      experts.push_back(&e.down_proj);
+    }
+  }
+  std::sort(experts.begin(), experts.end());
+  const size_t budget = static_cast<size_t>(kMaxShareOfMemory * static_cast<double>(physical_memory_bytes()));
+  size_t used = 0;
   int64_t n = 0;
   for_each_linear(w, [&](Linear& l) {
-    if (l.packed) return;
+    if (l.packed || std::binary_search(experts.begin(), experts.end(), &l) || !packing_applies(l.w)) return;
+    const size_t bytes = l.w.row_bytes() * static_cast<size_t>(l.w.dim(0));
+    if (used + bytes > budget) return;
     l.packed = pack_weight(l.w, pool);
     if (!l.packed) return;
+    used += bytes;
     ++n;
-    if (release) release(l.w.data, l.w.row_bytes() * static_cast<size_t>(l.w.dim(0)));
+    if (release) release(l.w.data, bytes);
   });
   return n;
 }

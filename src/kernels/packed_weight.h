@@ -40,9 +40,10 @@ bool packing_applies(const TensorView& w);
 // The packed copy of w (null when packing_applies(w) is false).
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool);
 
-// Packs every Linear of the model that packing applies to; release(p, n) is then called with the stored bytes
-// of each packed weight (the loader drops the file pages, so the weight is not resident twice). Returns the
-// number of packed weights.
+// Packs the Linears of the model that packing applies to, except routed MoE experts (they stay memory-mapped),
+// while the packed bytes stay within half the machine's physical memory; release(p, n) is then called with the
+// stored bytes of each packed weight (the loader drops the file pages, so the weight is not resident twice).
+// Returns the number of packed weights.
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
                            ThreadPool& pool);
 
