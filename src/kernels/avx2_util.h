@@ -1,6 +1,7 @@
-// Small AVX2 helpers shared by the *_avx2.cc tile kernels. Include only from files compiled with the AVX2 flags;
-// the anonymous namespace gives each of those files its own copy, so no out-of-line version can be picked by
-// the linker for code compiled for another instruction set.
+// Small AVX2 helpers shared by the *_avx2.cc tile kernels (and the *_avx512.cc ones, which must sum exactly as the
+// AVX2 kernels do). Include only from files compiled with the AVX2 flags or a superset; the anonymous namespace
+// gives each of those files its own copy, so no out-of-line version can be picked by the linker for code compiled
+// for another instruction set.
 #pragma once
 
 #include <immintrin.h>

@@ -15,6 +15,7 @@
 #endif
 #include <immintrin.h>
 
+#include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
 
 namespace nt::kernels::avx512 {
@@ -29,19 +30,9 @@ namespace {
 // Software prefetch distance in blocks of each streamed row (as in gemm_avx2.cc).
 constexpr int kPrefetchBlocks = 32;
 
-// The AVX2 kernels' horizontal sums, operation for operation.
-inline float hsum8(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-inline float hsum4(__m128 s) {
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+// The AVX2 kernels' horizontal sums (avx2_util.h), operation for operation.
+using avx2::hsum4;
+inline float hsum8(__m256 v) { return avx2::hsum(v); }
 
 inline uint64_t u16_at(const uint8_t* p) {
   uint16_t h;

@@ -17,6 +17,7 @@
 #endif
 #include <immintrin.h>
 
+#include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
 
 namespace nt::kernels::avx512 {
@@ -27,18 +28,9 @@ constexpr int kMaxTokens = 64;
 // Software prefetch distance in bytes of the tile's weight stream (its rows are contiguous).
 constexpr size_t kPrefetchBytes = 2048;
 
-inline float hsum8(__m256 v) {  // gemm_avx2.cc's hsum, operation for operation
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-inline float f16_at(const uint8_t* p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
+// The AVX2 kernels' helpers (avx2_util.h): the same horizontal sum, operation for operation.
+using avx2::f16_at;
+inline float hsum8(__m256 v) { return avx2::hsum(v); }
 
 inline uint32_t u32_at(const uint8_t* p) {
   uint32_t v;
