@@ -1,10 +1,13 @@
-// nemotron bench [-m MODEL] [-p 512] [-n 128] [-t THREADS] [-r REPS] [--bw-mb 1024] [--json]
+// nemotron bench [-m MODEL] [-p 512] [-n 128] [-t THREADS] [-r REPS] [--bw-mb 1024] [--json] [--profile]
 // Prefill and decode speed of a model next to the machine's rooflines, measured in the same run:
 //  - memory read bandwidth (before and after the model runs; the higher one is used, which is conservative),
 //  - the peak rate of the matrix instruction the model's dominant weight type runs on,
 // and the achieved fraction of each: decode = bytes touched per token (weights, Mamba state, KV cache; see
 // perf/model_roofline.h) × tokens/s ÷ bandwidth; prefill = FLOPs × tokens/s ÷ peak. Also time to first token
 // and the peak resident memory of the model run (measurement buffers excluded).
+// --profile: one more run, after the measured ones, with per-operation timers on (core/op_profile.h): where the
+// prefill and the decode steps spend their wall time, each linear layer's achieved weight bandwidth, and the part
+// of the step no operation covers (thread-pool and framework overhead between operations).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include "cli.h"
 #include "core/cpu_features.h"
 #include "core/json.h"
+#include "core/op_profile.h"
 #include "model/hybrid_lm.h"
 #include "model_args.h"
 #include "perf/machine_roofline.h"
@@ -82,12 +86,78 @@ Result<RunTimes> run_once(const HybridLM& lm, const std::vector<int32_t>& prompt
   return r;
 }
 
+struct PhaseProfile {
+  double wall_s = 0;
+  std::vector<prof::OpStat> ops;
+};
+
+// The run of run_once with the operation timers on, prefill and decode recorded separately.
+Result<std::pair<PhaseProfile, PhaseProfile>> profile_once(const HybridLM& lm, const std::vector<int32_t>& prompt,
+                                                           int64_t n_gen, ThreadPool& pool) {
+  PhaseProfile pre, dec;
+  SequenceState state = lm.new_state();
+  std::vector<float> logits;
+  const int64_t V = lm.config().vocab_size;
+  prof::reset();
+  prof::set_enabled(true);
+  auto t0 = Clock::now();
+  Status s = lm.forward(prompt.data(), static_cast<int64_t>(prompt.size()), state, {LogitsMode::Last, ScanMode::Auto},
+                        &logits, pool);
+  pre.wall_s = seconds_since(t0);
+  pre.ops = prof::snapshot();
+  prof::reset();
+  int32_t next = s ? argmax(logits, V) : 0;
+  t0 = Clock::now();
+  for (int64_t i = 0; s && i < n_gen; ++i) {
+    s = lm.forward(&next, 1, state, {LogitsMode::Last, ScanMode::Auto}, &logits, pool);
+    if (s) next = argmax(logits, V);
+  }
+  dec.wall_s = seconds_since(t0);
+  dec.ops = prof::snapshot();
+  prof::set_enabled(false);
+  prof::reset();
+  NT_RETURN_IF_ERROR(s);
+  return std::make_pair(std::move(pre), std::move(dec));
+}
+
+// Per operation: calls and milliseconds per step, share of the step's wall time, weight GB/s for linear layers;
+// "(not covered)" is the step time outside every operation.
+Json profile_json(const PhaseProfile& p, double steps) {
+  Json ops = Json::array();
+  double covered = 0;
+  for (const prof::OpStat& op : p.ops) {
+    covered += op.seconds;
+    Json row = {{"op", op.name},
+                {"calls_per_step", static_cast<double>(op.calls) / steps},
+                {"ms_per_step", op.seconds * 1e3 / steps},
+                {"share", p.wall_s > 0 ? op.seconds / p.wall_s : 0.0}};
+    if (op.bytes > 0) row["weight_gb_per_s"] = op.seconds > 0 ? op.bytes / op.seconds * 1e-9 : 0.0;
+    ops.push_back(std::move(row));
+  }
+  ops.push_back(Json{{"op", "(not covered)"},
+                     {"ms_per_step", (p.wall_s - covered) * 1e3 / steps},
+                     {"share", p.wall_s > 0 ? (p.wall_s - covered) / p.wall_s : 0.0}});
+  return Json{{"ms_per_step", p.wall_s * 1e3 / steps}, {"ops", std::move(ops)}};
+}
+
+void print_profile(const char* phase, const Json& j) {
+  std::printf("%s profile: %.2f ms per step\n", phase, j["ms_per_step"].get<double>());
+  std::printf("  %-28s %8s %10s %7s %9s\n", "op", "calls", "ms/step", "share", "GB/s");
+  for (const Json& row : j["ops"]) {
+    const double calls = row.contains("calls_per_step") ? row["calls_per_step"].get<double>() : 0.0;
+    std::printf("  %-28s %8.1f %10.3f %6.1f%%", row["op"].get<std::string>().c_str(), calls, row["ms_per_step"].get<double>(),
+                100 * row["share"].get<double>());
+    if (row.contains("weight_gb_per_s")) std::printf(" %9.2f", row["weight_gb_per_s"].get<double>());
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
   Args args({"-m", "--model", "-p", "--prompt-tokens", "-n", "--gen-tokens", "-t", "--threads", "-r", "--reps",
              "--bw-mb"},
-            {"--json"});
+            {"--json", "--profile"});
   if (Status s = args.parse(argc, argv); !s) return fail("bench", s);
   auto p = args.get_int({"-p", "--prompt-tokens"}, 512);
   auto n = args.get_int({"-n", "--gen-tokens"}, 128);
@@ -179,6 +249,12 @@ int cmd_bench(int argc, char** argv) {
       {"model_file_bytes", file_bytes},
       {"cache_bytes", cache_bytes},
   };
+  if (args.has("--profile")) {
+    auto pr = profile_once(lm, prompt, *n, pool);
+    if (!pr) return fail("bench", pr.status());
+    out["prefill_profile"] = profile_json(pr->first, 1.0);
+    if (*n > 0) out["decode_profile"] = profile_json(pr->second, static_cast<double>(*n));
+  }
   if (args.has("--json")) {
     std::printf("%s\n", out.dump().c_str());
     return 0;
@@ -199,6 +275,8 @@ int cmd_bench(int argc, char** argv) {
     std::printf("peak RSS         %.1f MiB (model file %.1f MiB, caches %.1f MiB)\n", peak_rss / 1048576.0,
                 file_bytes / 1048576.0, cache_bytes / 1048576.0);
   }
+  if (out.contains("prefill_profile")) print_profile("prefill", out["prefill_profile"]);
+  if (out.contains("decode_profile")) print_profile("decode", out["decode_profile"]);
   return 0;
 }
 

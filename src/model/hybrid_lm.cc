@@ -1,5 +1,6 @@
 #include "model/hybrid_lm.h"
 
+#include "core/op_profile.h"
 #include "core/strings.h"
 #include "formats/gguf_model.h"
 #include "kernels/packed_weight.h"
@@ -68,21 +69,28 @@ Status HybridLM::forward_batch(std::span<const BatchItem> items, ScanMode scan, 
   if (T == 0) return Status::error("forward: empty batch");
 
   std::vector<float> h(static_cast<size_t>(T * H));  // [T, H] residual stream
-  for (const Segment& s : segments) {
-    const int32_t* toks = items[&s - segments.data()].tokens;
-    for (int64_t t = 0; t < s.n; ++t) convert_rows(weights_.embeddings, toks[t], 1, h.data() + (s.row0 + t) * H);
+  {
+    prof::OpScope scope("embedding");
+    for (const Segment& s : segments) {
+      const int32_t* toks = items[&s - segments.data()].tokens;
+      for (int64_t t = 0; t < s.n; ++t) convert_rows(weights_.embeddings, toks[t], 1, h.data() + (s.row0 + t) * H);
+    }
   }
   std::vector<float> u(static_cast<size_t>(T * H)), o(static_cast<size_t>(T * H));  // [T, H]
   const float eps = static_cast<float>(c.layer_norm_epsilon);
   for (size_t l = 0; l < c.layers.size(); ++l) {
     const LayerWeights& L = weights_.layers[l];
-    rms_norm(h.data(), L.norm.data(), T, H, eps, u.data());
+    {
+      prof::OpScope scope("rms_norm");
+      rms_norm(h.data(), L.norm.data(), T, H, eps, u.data());
+    }
     switch (L.kind) {
       case LayerKind::Mamba: mamba2_forward(c, L.mamba, l, u.data(), T, segments, scan, o.data(), pool); break;
       case LayerKind::Attention: attention_forward(c, L.attn, l, u.data(), T, segments, o.data(), pool); break;
       case LayerKind::Mlp: mlp_forward(L.mlp, u.data(), T, o.data(), pool); break;
       case LayerKind::Moe: moe_forward(c, L.moe, u.data(), T, o.data(), pool); break;
     }
+    prof::OpScope scope("residual_add");
     for (int64_t i = 0; i < T * H; ++i) h[i] += o[i];
   }
   for (const Segment& s : segments) s.state->n_past += s.n;
@@ -98,7 +106,10 @@ Status HybridLM::forward_batch(std::span<const BatchItem> items, ScanMode scan, 
     std::copy_n(h.data() + (s.row0 + first) * H, count * H, rows.data() + r * H);
     r += count;
   }
-  rms_norm(rows.data(), weights_.norm_f.data(), out_rows, H, eps, rows.data());
+  {
+    prof::OpScope scope("rms_norm");
+    rms_norm(rows.data(), weights_.norm_f.data(), out_rows, H, eps, rows.data());
+  }
   logits->resize(static_cast<size_t>(out_rows * V));
   linear(weights_.lm_head, rows.data(), out_rows, logits->data(), pool);
   return Status::ok();

@@ -4,8 +4,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "core/op_profile.h"
 #include "kernels/linear_fast.h"
 #include "quant/modelopt.h"
 
@@ -107,6 +109,9 @@ void set_linear_kernels(LinearKernels k) { kernels_choice().store(static_cast<in
 LinearKernels linear_kernels() { return static_cast<LinearKernels>(kernels_choice().load()); }
 
 void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool) {
+  std::string op;
+  if (prof::enabled()) op = "linear." + prof::weight_role(l.w.name);
+  prof::OpScope scope(op, static_cast<double>(l.w.nbytes));
   if (linear_kernels() == LinearKernels::kReference) return linear_reference(l, x, T, y, pool);
   kernels::linear_fast(l, x, T, y, pool, kernels::best_isa());
 }

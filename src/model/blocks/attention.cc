@@ -2,6 +2,7 @@
 // Projections run over the whole batch; each sequence appends to its own KV cache and attends to it.
 #include <vector>
 
+#include "core/op_profile.h"
 #include "model/blocks/blocks.h"
 #include "ops/attention.h"
 #include "ops/linear.h"
@@ -20,6 +21,7 @@ void attention_forward(const ModelConfig& c, const AttentionWeights& w, size_t l
   std::vector<float> a(static_cast<size_t>(T * q_dim));  // [T, n_h*d_h]
   const AttentionDims dims{c.num_attention_heads, c.num_key_value_heads, c.head_dim};
   for (const Segment& s : segments) {
+    prof::OpScope scope("attention");
     std::vector<float>& kc = s.state->k[layer];
     std::vector<float>& vc = s.state->v[layer];
     kc.insert(kc.end(), k.begin() + s.row0 * kv_dim, k.begin() + (s.row0 + s.n) * kv_dim);

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/op_profile.h"
 #include "model/blocks/blocks.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
@@ -24,8 +25,11 @@ void mamba2_forward(const ModelConfig& c, const MambaWeights& w, size_t layer, c
     float* ssm_state = s.state->ssm[layer].data();
     const float* seg_in = zxbcdt.data() + s.row0 * d_proj;
     float* seg_xbc = xbc.data() + s.row0 * d_conv;
-    conv1d_silu(seg_in + d_in, d_proj, s.n, d_conv, c.conv_kernel, w.conv_w.data(), w.conv_b.data(), conv_state,
-                seg_xbc, pool);
+    {
+      prof::OpScope scope("conv1d_silu");
+      conv1d_silu(seg_in + d_in, d_proj, s.n, d_conv, c.conv_kernel, w.conv_w.data(), w.conv_b.data(), conv_state,
+                  seg_xbc, pool);
+    }
     SsmInputs in{};
     in.xbc = seg_xbc;
     in.xbc_stride = d_conv;
@@ -38,12 +42,16 @@ void mamba2_forward(const ModelConfig& c, const MambaWeights& w, size_t layer, c
     in.dt_max = static_cast<float>(c.time_step_limit_hi);
     float* seg_y = y.data() + s.row0 * d_in;
     const bool chunked = mode == ScanMode::Chunked || (mode == ScanMode::Auto && s.n > 1);
+    prof::OpScope scope(chunked ? "ssm_chunked" : "ssm_scan");
     if (chunked) ssm_chunked(dims, in, s.n, c.chunk_size, ssm_state, seg_y, pool);
     else ssm_scan(dims, in, s.n, ssm_state, seg_y, pool);
   }
   // Gate with z (columns [0, d_in) of zxbcdt), group-normalize, scale; in place in y.
-  gated_group_rms_norm(y.data(), d_in, zxbcdt.data(), d_proj, w.norm.data(), T, d_in, c.n_groups,
-                       static_cast<float>(c.layer_norm_epsilon), y.data());
+  {
+    prof::OpScope scope("gated_rms_norm");
+    gated_group_rms_norm(y.data(), d_in, zxbcdt.data(), d_proj, w.norm.data(), T, d_in, c.n_groups,
+                         static_cast<float>(c.layer_norm_epsilon), y.data());
+  }
   linear(w.out_proj, y.data(), T, out, pool);
 }
 

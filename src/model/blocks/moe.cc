@@ -3,6 +3,7 @@
 // once per call, whatever the number of tokens routed to it.
 #include <vector>
 
+#include "core/op_profile.h"
 #include "model/blocks/blocks.h"
 #include "ops/linear.h"
 #include "ops/moe_router.h"
@@ -17,10 +18,13 @@ void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* u, int6
   // Router: logits[t] = gate · u[t] in fp32, then selection per token.
   std::vector<float> logits(static_cast<size_t>(E));
   std::vector<std::vector<std::pair<int64_t, float>>> by_expert(static_cast<size_t>(E));  // (token, weight)
-  for (int64_t t = 0; t < T; ++t) {
-    for (int64_t e = 0; e < E; ++e) logits[e] = dot_f32(w.gate.data() + e * H, u + t * H, H);
-    Routing r = route_token(rp, logits.data(), w.score_bias.data());
-    for (size_t i = 0; i < r.experts.size(); ++i) by_expert[r.experts[i]].push_back({t, r.weights[i]});
+  {
+    prof::OpScope scope("moe_router");
+    for (int64_t t = 0; t < T; ++t) {
+      for (int64_t e = 0; e < E; ++e) logits[e] = dot_f32(w.gate.data() + e * H, u + t * H, H);
+      Routing r = route_token(rp, logits.data(), w.score_bias.data());
+      for (size_t i = 0; i < r.experts.size(); ++i) by_expert[r.experts[i]].push_back({t, r.weights[i]});
+    }
   }
 
   // Routed experts operate on x = u, or on the latent projection fc1·u.
