@@ -26,9 +26,9 @@ struct Plan {
   TileFn tile = nullptr;
   ActKind act = ActKind::kF32;
   bool convert = false;  // weight rows go through convert_rows into an fp32 tile first
-  bool q4_offsets = false;  // the kernel wants Act::s4
+  bool q4_offsets = false;  // the kernel wants Act::q4_off
   const char* name = "";
-  const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 4 · group_bytes)
+  const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 16 · group_bytes)
 };
 
 // The kernel of `isa`, else of the best lower set that has one (AVX-512 falls back to AVX2 kernels).
@@ -39,9 +39,9 @@ TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn, TileFn avx512_fn = nullpt
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
 #if defined(NEMOTRON_X86)
-  if (packed != nullptr && isa != Isa::kScalar && packed->layout == PackedLayout::kQ4_0Rows4) {
+  if (packed != nullptr && isa != Isa::kScalar && packed->layout == PackedLayout::kQ4_0Rows16) {
     Plan p{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false, true,
-           "q4_0x4"};
+           "q4_0x16"};
     p.packed = packed;
     return p;
   }
@@ -86,7 +86,8 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
 
 constexpr int64_t kRowBlock = 16;    // output rows per scheduled work item (a multiple of the register tile)
 constexpr int64_t kTokenChunk = 64;
-static_assert(kRowBlock % 4 == 0, "a row block must start on a packed group of 4 rows");  // tokens per pass over a row block, so the chunk's activations stay in L2
+// tokens per pass over a row block, so the chunk's activations stay in L2
+static_assert(kRowBlock % kPackedGroupRows == 0, "a row block must start on a packed group");
 
 }  // namespace
 
@@ -144,7 +145,7 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
   a.n_in = n_in;
   std::vector<int8_t> qs;
   std::vector<float> d;
-  std::vector<int32_t> s4;
+  std::vector<int32_t> q4_off;
   std::vector<BlockQ8_K> q8k;
   std::vector<float> xp;
   const int64_t prep_grain = T >= 8 ? 1 : T;
@@ -153,16 +154,16 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
       const int64_t nb = n_in / kQK8_0;
       qs.resize(static_cast<size_t>(T * n_in));
       d.resize(static_cast<size_t>(T * nb));
-      if (plan.q4_offsets) s4.resize(static_cast<size_t>(T * nb * 4));
+      if (plan.q4_offsets) q4_off.resize(static_cast<size_t>(T * nb));
       pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
         for (int64_t t = t0; t < t1; ++t) {
           quantize_act_q8_0(isa, x + t * n_in, n_in, qs.data() + t * n_in, d.data() + t * nb);
 #if defined(NEMOTRON_X86)
-          if (plan.q4_offsets) avx2::q4_offsets(qs.data() + t * n_in, n_in, s4.data() + t * nb * 4);
+          if (plan.q4_offsets) avx2::q4_neg_offsets(qs.data() + t * n_in, n_in, q4_off.data() + t * nb);
 #endif
         }
       });
-      a.s4 = plan.q4_offsets ? s4.data() : nullptr;
+      a.q4_off = plan.q4_offsets ? q4_off.data() : nullptr;
       a.qs = qs.data();
       a.d = d.data();
       break;
@@ -199,8 +200,8 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
       const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, n_out - r0);
       const uint8_t* w = l.w.data + static_cast<size_t>(r0) * row_bytes;
       size_t ws = row_bytes;
-      if (plan.packed != nullptr) {  // kRowBlock is a multiple of the packed group's 4 rows
-        w = plan.packed->data + static_cast<size_t>(r0 / 4) * plan.packed->group_bytes;
+      if (plan.packed != nullptr) {  // kRowBlock is a multiple of the packed group's rows
+        w = plan.packed->data + static_cast<size_t>(r0 / kPackedGroupRows) * plan.packed->group_bytes;
         ws = plan.packed->group_bytes;
       }
       if (plan.convert) {

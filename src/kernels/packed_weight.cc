@@ -15,9 +15,7 @@
 namespace nt::kernels {
 namespace {
 
-constexpr int64_t kGroupRows = 4;
-constexpr size_t kQ4_0Block = 18;                              // fp16 scale + 16 quant bytes
-constexpr size_t kGroupBlock = kGroupRows * kQ4_0Block;        // 72: 4 scales, then 4 × 16 quant bytes
+constexpr size_t kQ4_0Block = 18;  // fp16 scale + 16 quant bytes
 constexpr size_t kHugePage = size_t{2} << 20;
 
 // 64-byte aligned; whole 2 MiB pages (and transparent huge pages asked for) when large and the rounding wastes
@@ -54,11 +52,11 @@ bool packing_applies(const TensorView& w) {
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool) {
   if (!packing_applies(w)) return nullptr;
   auto pw = std::make_shared<PackedWeight>();
-  pw->layout = PackedLayout::kQ4_0Rows4;
+  pw->layout = PackedLayout::kQ4_0Rows16;
   pw->rows = w.dim(0);
   pw->cols = w.dim(1);
-  const int64_t nb = pw->cols / 32, groups = (pw->rows + kGroupRows - 1) / kGroupRows;
-  pw->group_bytes = static_cast<size_t>(nb) * kGroupBlock;
+  const int64_t nb = pw->cols / 32, groups = (pw->rows + kPackedGroupRows - 1) / kPackedGroupRows;
+  pw->group_bytes = static_cast<size_t>(nb) * kQ4_0Rows16Record;
   pw->bytes = static_cast<size_t>(groups) * pw->group_bytes;
   pw->data = alloc_packed(pw->bytes);
   if (pw->data == nullptr) return nullptr;  // out of memory: the stored layout still works
@@ -69,17 +67,14 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
   const size_t group_bytes = pw->group_bytes;
   pool.parallel_for(groups, [&](int64_t g0, int64_t g1, int) {
     for (int64_t g = g0; g < g1; ++g) {
-      const uint8_t* row[kGroupRows];
-      for (int64_t j = 0; j < kGroupRows; ++j) {
-        const int64_t r = std::min(g * kGroupRows + j, rows - 1);
-        row[j] = src + static_cast<size_t>(r) * row_bytes;
-      }
       uint8_t* out = dst + static_cast<size_t>(g) * group_bytes;
-      for (int64_t b = 0; b < nb; ++b, out += kGroupBlock) {
-        const size_t off = static_cast<size_t>(b) * kQ4_0Block;
-        for (int64_t j = 0; j < kGroupRows; ++j) {
-          std::memcpy(out + 2 * j, row[j] + off, 2);
-          std::memcpy(out + 2 * kGroupRows + 16 * j, row[j] + off + 2, 16);
+      std::memset(out, 0, group_bytes);  // rows past the end: zero scales and quants
+      for (int64_t j = 0; j < kPackedGroupRows && g * kPackedGroupRows + j < rows; ++j) {
+        const uint8_t* row = src + static_cast<size_t>(g * kPackedGroupRows + j) * row_bytes;
+        uint8_t* rec = out;
+        for (int64_t b = 0; b < nb; ++b, rec += kQ4_0Rows16Record, row += kQ4_0Block) {
+          std::memcpy(rec + 2 * j, row, 2);
+          for (int k = 0; k < 4; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, row + 2 + 4 * k, 4);
         }
       }
     }

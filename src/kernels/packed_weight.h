@@ -1,11 +1,13 @@
 // Weights copied at load into a layout made for one fast kernel, next to (not instead of) the stored tensor:
 // Linear::packed. The stored TensorView stays valid (the reference route, convert_rows and exports read it).
 //
-//   kQ4_0Rows4 (AVX2 Q4_0 route): rows in groups of 4; for group g and block b (32 inputs) 72 bytes: the 4 rows'
-//     fp16 scales (8 bytes), then each row's 16 quant bytes (rows 4g .. 4g+3 in order). A last group with fewer
-//     than 4 rows repeats its last row. One contiguous stream per group instead of four row streams, and the
-//     group's scales in one load: the per-element operations are unchanged (gemm.h contract), so a packed
-//     weight gives bitwise the results of the unpacked one.
+//   kQ4_0Rows16 (SIMD Q4_0 routes): rows in groups of 16; for group g and block b (32 inputs) one 288-byte record:
+//     the 16 rows' fp16 scales (32 bytes), then 4 chunks of 64 bytes, chunk k holding quant bytes 4k..4k+3 of row
+//     r at bytes 4r..4r+3. So one 512-bit load gives 16 rows × 4 bytes (elements 4k..4k+3 in the low nibbles,
+//     16+4k..16+4k+3 in the high ones), an integer dot product lane per row, and each row's block total lands in
+//     its own lane without any horizontal sum. A last group with fewer than 16 rows is zero-padded. The
+//     per-element operations are those of the stored-layout kernels (gemm.h), so a packed weight gives bitwise
+//     the results of the unpacked one.
 #pragma once
 
 #include <cstddef>
@@ -19,13 +21,16 @@
 
 namespace nt::kernels {
 
-enum class PackedLayout : uint8_t { kQ4_0Rows4 };
+enum class PackedLayout : uint8_t { kQ4_0Rows16 };
+
+constexpr int64_t kPackedGroupRows = 16;
+constexpr size_t kQ4_0Rows16Record = 32 + 4 * 64;  // per group and block: 16 fp16 scales, 4 quant chunks
 
 struct PackedWeight {
-  PackedLayout layout = PackedLayout::kQ4_0Rows4;
+  PackedLayout layout = PackedLayout::kQ4_0Rows16;
   int64_t rows = 0, cols = 0;
-  size_t group_bytes = 0;  // one group of 4 rows, all blocks
-  uint8_t* data = nullptr;  // [ceil(rows / 4), group_bytes], 64-byte aligned
+  size_t group_bytes = 0;  // one group of kPackedGroupRows rows, all blocks
+  uint8_t* data = nullptr;  // [ceil(rows / kPackedGroupRows), group_bytes], 64-byte aligned
   size_t bytes = 0;
   PackedWeight() = default;
   PackedWeight(const PackedWeight&) = delete;

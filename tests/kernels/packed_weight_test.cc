@@ -1,6 +1,6 @@
 // Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
 // per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
-// (partial last group of 4), any token count (decode-sized and prefill-sized tiles) and any thread count; and a
+// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count; and a
 // Q4_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it.
 #include <cstring>
 #include <vector>
@@ -45,7 +45,7 @@ TEST(PackedWeight, AppliesOnlyToItsKernelsType) {
 TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
-  for (int64_t out : {1, 3, 4, 5, 17, 130}) {
+  for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 130}) {
     for (int64_t in : {32, 96, 512}) {
       auto w = test::make_linear(kQ4_0, out, in, static_cast<uint32_t>(out * 31 + in), out % 2 == 1);
       Linear packed = w.l;
@@ -54,9 +54,9 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
       for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
         if (!kernels::isa_available(isa)) continue;
         const std::string name = kernels::isa_name(isa);
-        EXPECT_EQ(kernels::route_name(packed, isa), name + "/q4_0x4");
+        EXPECT_EQ(kernels::route_name(packed, isa), name + "/q4_0x16");
         EXPECT_EQ(kernels::route_name(w.l, isa), name + "/q4_0");
-        for (int64_t T : {1, 2, 3, 4, 5, 7, 9, 17, 65}) {
+        for (int64_t T : {1, 2, 3, 4, 5, 7, 8, 9, 17, 65}) {
           const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
           std::vector<float> ref(static_cast<size_t>(T * out));
           kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, isa);

@@ -1,0 +1,191 @@
+// AVX2 Q4_0 kernels against q8_0 activations, with the Q4_0 operation sequence of gemm.h: per output element and
+// block, the exact integer sum s = Σ (q − 8)·y, then acc = fma(float(s), d_w·d_y, acc). The nibbles enter the
+// products unsigned (0..15: maddubs needs no sign trick) and the −8 comes back exactly through Act::q4_off.
+//
+// Packed (kQ4_0Rows16, kernels/packed_weight.h): a 256-bit half-chunk holds 4 quant bytes of each of 8 rows, so
+// per row lane the 4 chunks' maddubs pairs (lo nibbles × y[4k..], hi nibbles × y[16+4k..]) add up in int16
+// (at most 4·2·2·15·128 < 2^15) and one madd gives the row's block total: one lane per row, no horizontal sums.
+// Stored rows: two rows per register (row 2p in the low 128 bits, 2p + 1 in the high), 4 int32 partial sums per
+// row, reduced to the rows' totals per block by two hadds.
+// Raw pointers and intrinsics only (no std:: templates in per-ISA files).
+#include <immintrin.h>
+
+#include "kernels/gemm.h"
+
+namespace nt::kernels::avx2 {
+namespace {
+
+#if defined(__clang__)
+#define NT_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define NT_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 chunks of 64 quant bytes
+constexpr int64_t kPrefetchRecords = 8;  // software prefetch distance of the packed stream, in records
+constexpr int kPrefetchBlocks = 8;       // ... of each stored row, in 18-byte blocks
+constexpr int kTokens = 4;               // tokens per register tile
+
+inline int32_t i32_at(const int8_t* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+inline uint64_t u16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return h;
+}
+
+// --- packed: 8 rows per register (one half of a 16-row group) --------------------------------------------------
+// Half h (rows 8h .. 8h+7 of the group) × RN tokens; writes the first nrows of the half.
+template <int RN>
+void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo,
+                  int64_t n_in, float* y, int64_t ldy) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256 acc[RN];
+  NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const uint8_t* rec = g + ib * kRecord;
+    NT_UNROLL for (int l = 0; l < 5; ++l) {
+      _mm_prefetch(reinterpret_cast<const char*>(rec + kPrefetchRecords * kRecord + 64 * l), _MM_HINT_T0);
+    }
+    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rec + 16 * h)));
+    __m256i lo[4], hi[4];
+    NT_UNROLL for (int k = 0; k < 4; ++k) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec + 32 + 64 * k + 32 * h));
+      lo[k] = _mm256_and_si256(v, m4);
+      hi[k] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+    }
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const int8_t* b = yq + t * n_in + ib * 32;
+      __m256i s16 = _mm256_setzero_si256();
+      NT_UNROLL for (int k = 0; k < 4; ++k) {
+        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(lo[k], _mm256_set1_epi32(i32_at(b + 4 * k))));
+        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(hi[k], _mm256_set1_epi32(i32_at(b + 16 + 4 * k))));
+      }
+      const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), _mm256_set1_epi32(yo[t * nb + ib]));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
+    }
+  }
+  NT_UNROLL for (int t = 0; t < RN; ++t) {
+    if (nrows == 8) {
+      _mm256_storeu_ps(y + t * ldy, acc[t]);
+    } else {
+      alignas(32) float out[8];
+      _mm256_store_ps(out, acc[t]);
+      for (int j = 0; j < nrows; ++j) y[t * ldy + j] = out[j];
+    }
+  }
+}
+
+// --- stored rows: 4 rows per tile ------------------------------------------------------------------------------
+inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
+}
+
+// Rows 0..3 (a short tile repeats its last row) × RN tokens. After two hadds the lanes hold
+// [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match.
+template <int RN>
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo,
+                int64_t n_in, float* y, int64_t ldy) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  const __m256i scale_lanes = _mm256_setr_epi32(0, 2, 0, 2, 1, 3, 1, 3);
+  __m256 acc[RN];
+  NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const size_t off = static_cast<size_t>(ib) * 18;
+    NT_UNROLL for (int j = 0; j < 4; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(rows[j] + off + kPrefetchBlocks * 18), _MM_HINT_T0);
+    }
+    const __m256i w01 = load_pair(rows[0] + off + 2, rows[1] + off + 2);
+    const __m256i w23 = load_pair(rows[2] + off + 2, rows[3] + off + 2);
+    const __m256i lo01 = _mm256_and_si256(w01, m4), hi01 = _mm256_and_si256(_mm256_srli_epi16(w01, 4), m4);
+    const __m256i lo23 = _mm256_and_si256(w23, m4), hi23 = _mm256_and_si256(_mm256_srli_epi16(w23, 4), m4);
+    uint64_t hs = 0;
+    NT_UNROLL for (int j = 0; j < 4; ++j) hs |= u16_at(rows[j] + off) << (16 * j);
+    const __m128 d4 = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
+    const __m256 dw = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(d4), scale_lanes);
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const int8_t* b = yq + t * n_in + ib * 32;
+      const __m256i ylo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+      const __m256i yhi = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
+      const __m256i p01 = _mm256_madd_epi16(
+          _mm256_add_epi16(_mm256_maddubs_epi16(lo01, ylo), _mm256_maddubs_epi16(hi01, yhi)), ones);
+      const __m256i p23 = _mm256_madd_epi16(
+          _mm256_add_epi16(_mm256_maddubs_epi16(lo23, ylo), _mm256_maddubs_epi16(hi23, yhi)), ones);
+      const __m256i h = _mm256_hadd_epi32(p01, p23);
+      const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(yo[t * nb + ib]));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
+    }
+  }
+  NT_UNROLL for (int t = 0; t < RN; ++t) {
+    alignas(32) float out[8];
+    _mm256_store_ps(out, acc[t]);
+    const int lane[4] = {0, 4, 1, 5};
+    for (int j = 0; j < nrows; ++j) y[t * ldy + j] = out[lane[j]];
+  }
+}
+
+}  // namespace
+
+void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += 8) {
+    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
+    const int h = static_cast<int>((r / 8) % 2);
+    const int nrows = static_cast<int>(nr - r < 8 ? nr - r : 8);
+    for (int64_t t = 0; t < nt; t += kTokens) {
+      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
+      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
+      const float* yd = a.d + (t0 + t) * nb;
+      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      float* yt = y + t * ldy + r;
+      switch (mt) {
+        case 1: micro_packed<1>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 2: micro_packed<2>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 3: micro_packed<3>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        default: micro_packed<4>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+      }
+    }
+  }
+}
+
+void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += 4) {
+    const int nrows = static_cast<int>(nr - r < 4 ? nr - r : 4);
+    const uint8_t* rows[4];
+    for (int j = 0; j < 4; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
+    for (int64_t t = 0; t < nt; t += kTokens) {
+      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
+      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
+      const float* yd = a.d + (t0 + t) * nb;
+      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      float* yt = y + t * ldy + r;
+      switch (mt) {
+        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        default: micro_rows<4>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+      }
+    }
+  }
+}
+
+void q4_neg_offsets(const int8_t* qs, int64_t n, int32_t* off) {
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+  for (int64_t ib = 0; ib < n / 32; ++ib) {
+    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + ib * 32));
+    const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, yv), ones16);  // 8 lanes of 4-element sums
+    __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4E));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xB1));
+    off[ib] = -8 * _mm_cvtsi128_si32(v);
+  }
+}
+
+}  // namespace nt::kernels::avx2

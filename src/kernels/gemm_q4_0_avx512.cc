@@ -1,0 +1,185 @@
+// AVX-512 VNNI Q4_0 kernels against q8_0 activations, with the Q4_0 operation sequence of gemm.h: per output
+// element and block, the exact integer sum s = Σ (q − 8)·y, then acc = fma(float(s), d_w·d_y, acc).
+//
+// Packed (kQ4_0Rows16, kernels/packed_weight.h): a 512-bit chunk holds 4 quant bytes of each of 16 rows, so
+//   s = dpbusd(−8Σy; lo_k, y[4k..4k+3]) over k  +  (dpbusd(0; hi_k, y[16+4k..16+4k+3]) over k) >> 4
+// with lo = byte & 0x0F and hi = byte & 0xF0 (= 16·nibble, so the high half needs no shift per byte: its sum is
+// shifted once; exact, the sum is a multiple of 16 below 2^23). One lane per row: no horizontal sums, the block
+// scales of the 16 rows in one fp16 load, the activations broadcast from memory into the dot products.
+// Stored rows: four rows per register (row j in 128-bit lane j, as in the ggml block: byte i = element i and
+// 16 + i), partial sums in 4 lanes per row, reduced to the row's total per block by two unpack-add steps.
+// Raw pointers and intrinsics only (no std:: templates in per-ISA files).
+// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as (maybe-)uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+
+#include "kernels/gemm.h"
+
+namespace nt::kernels::avx512 {
+namespace {
+
+#if defined(__clang__)
+#define NT_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define NT_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 chunks of 64 quant bytes
+constexpr int64_t kPrefetchRecords = 8;  // software prefetch distance of the packed stream, in records
+constexpr int kPrefetchBlocks = 32;      // ... of each stored row, in 18-byte blocks
+constexpr int kTokens = 8;               // tokens per register tile (packed)
+constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
+
+inline int32_t i32_at(const int8_t* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+inline uint64_t u16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return h;
+}
+
+// --- packed: 16 rows per register ------------------------------------------------------------------------------
+// One group of 16 rows × RN tokens; rows whose bit is clear in `m` are not written.
+template <int RN>
+void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo, int64_t n_in,
+                  float* y, int64_t ldy, __mmask16 m) {
+  const __m512i lo_mask = _mm512_set1_epi8(0x0F), hi_mask = _mm512_set1_epi8(static_cast<char>(0xF0));
+  __m512 acc[RN];
+  NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const uint8_t* rec = g + ib * kRecord;
+    NT_UNROLL for (int l = 0; l < 5; ++l) {
+      _mm_prefetch(reinterpret_cast<const char*>(rec + kPrefetchRecords * kRecord + 64 * l), _MM_HINT_T0);
+    }
+    const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
+    __m512i lo[4], hi[4];
+    NT_UNROLL for (int k = 0; k < 4; ++k) {
+      const __m512i v = _mm512_loadu_si512(rec + 32 + 64 * k);
+      lo[k] = _mm512_and_si512(v, lo_mask);
+      hi[k] = _mm512_and_si512(v, hi_mask);
+    }
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const int8_t* b = yq + t * n_in + ib * 32;
+      __m512i s_lo = _mm512_set1_epi32(yo[t * nb + ib]);
+      __m512i s_hi = _mm512_setzero_si512();
+      NT_UNROLL for (int k = 0; k < 4; ++k) {
+        s_lo = _mm512_dpbusd_epi32(s_lo, lo[k], _mm512_set1_epi32(i32_at(b + 4 * k)));
+        s_hi = _mm512_dpbusd_epi32(s_hi, hi[k], _mm512_set1_epi32(i32_at(b + 16 + 4 * k)));
+      }
+      const __m512i s = _mm512_add_epi32(s_lo, _mm512_srai_epi32(s_hi, 4));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
+    }
+  }
+  NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_mask_storeu_ps(y + t * ldy, m, acc[t]);
+}
+
+// --- stored rows: 4 rows per register, 8 rows per tile ---------------------------------------------------------
+inline __m512i load4(const uint8_t* const* rows, size_t off) {
+  __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + off)));
+  v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + off)), 1);
+  v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + off)), 2);
+  return _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + off)), 3);
+}
+
+// Rows 0..7 (a short tile repeats its last row) × RN tokens. After the reduction, 128-bit lane j holds
+// [row j, row 4 + j, row j, row 4 + j]; the scales are permuted to match.
+template <int RN>
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo,
+                int64_t n_in, float* y, int64_t ldy) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i scale_lanes = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
+  __m512 acc[RN];
+  NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const size_t off = static_cast<size_t>(ib) * 18;
+    NT_UNROLL for (int j = 0; j < 8; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(rows[j] + off + kPrefetchBlocks * 18), _MM_HINT_T0);
+    }
+    const __m512i wa = load4(rows, off + 2), wb = load4(rows + 4, off + 2);
+    const __m512i lo_a = _mm512_and_si512(wa, m4), hi_a = _mm512_and_si512(_mm512_srli_epi16(wa, 4), m4);
+    const __m512i lo_b = _mm512_and_si512(wb, m4), hi_b = _mm512_and_si512(_mm512_srli_epi16(wb, 4), m4);
+    uint64_t h0 = 0, h1 = 0;
+    NT_UNROLL for (int j = 0; j < 4; ++j) {
+      h0 |= u16_at(rows[j] + off) << (16 * j);
+      h1 |= u16_at(rows[4 + j] + off) << (16 * j);
+    }
+    const __m256 d8 = _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(h1), static_cast<long long>(h0)));
+    const __m512 dw = _mm512_permutexvar_ps(scale_lanes, _mm512_castps256_ps512(d8));
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const int8_t* b = yq + t * n_in + ib * 32;
+      const __m512i ylo = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+      const __m512i yhi = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
+      const __m512i zero = _mm512_setzero_si512();
+      const __m512i pa = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(zero, lo_a, ylo), hi_a, yhi);
+      const __m512i pb = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(zero, lo_b, ylo), hi_b, yhi);
+      const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi32(pa, pb), _mm512_unpackhi_epi32(pa, pb));
+      const __m512i v = _mm512_add_epi32(u, _mm512_shuffle_epi32(u, static_cast<_MM_PERM_ENUM>(0x4E)));
+      const __m512i s = _mm512_add_epi32(v, _mm512_set1_epi32(yo[t * nb + ib]));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
+    }
+  }
+  NT_UNROLL for (int t = 0; t < RN; ++t) {
+    alignas(64) float out[16];
+    _mm512_store_ps(out, acc[t]);
+    for (int j = 0; j < nrows; ++j) y[t * ldy + j] = out[j < 4 ? 4 * j : 4 * (j - 4) + 1];
+  }
+}
+
+}  // namespace
+
+void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += 16) {
+    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
+    const __mmask16 m = nr - r >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (nr - r)) - 1);
+    for (int64_t t = 0; t < nt; t += kTokens) {
+      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
+      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
+      const float* yd = a.d + (t0 + t) * nb;
+      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      float* yt = y + t * ldy + r;
+      switch (mt) {
+        case 1: micro_packed<1>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        case 2: micro_packed<2>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        case 3: micro_packed<3>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        case 4: micro_packed<4>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        case 5: micro_packed<5>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        case 6: micro_packed<6>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        case 7: micro_packed<7>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        default: micro_packed<8>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+      }
+    }
+  }
+}
+
+void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += 8) {
+    const int nrows = static_cast<int>(nr - r < 8 ? nr - r : 8);
+    const uint8_t* rows[8];
+    for (int j = 0; j < 8; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
+    for (int64_t t = 0; t < nt; t += kTokensRows) {
+      const int64_t mt = nt - t < kTokensRows ? nt - t : kTokensRows;
+      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
+      const float* yd = a.d + (t0 + t) * nb;
+      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      float* yt = y + t * ldy + r;
+      switch (mt) {
+        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        default: micro_rows<4>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+      }
+    }
+  }
+}
+
+}  // namespace nt::kernels::avx512
