@@ -1,12 +1,26 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace nt {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kSpin = std::chrono::microseconds(200);
+
 thread_local bool t_inside_pool = false;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
 }
+
+}  // namespace
 
 int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
@@ -17,7 +31,7 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true);
   }
   cv_start_.notify_all();
   for (auto& t : threads_) t.join();
@@ -26,38 +40,54 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::worker(int index) {
   uint64_t seen = 0;
   while (true) {
-    const std::function<void(int)>* job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_start_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
+    // Poll for the next round for a while, then sleep until one starts.
+    const auto spin_start = Clock::now();
+    for (int i = 0; generation_.load(std::memory_order_acquire) == seen && !stop_.load(std::memory_order_relaxed); ++i) {
+      cpu_relax();
+      if ((i & 63) == 63 && Clock::now() - spin_start > kSpin) {
+        std::unique_lock<std::mutex> lock(mu_);
+        ++sleepers_;
+        cv_start_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
+        --sleepers_;
+        break;
+      }
     }
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
+    const std::function<void(int)>* job = job_.load(std::memory_order_acquire);
     t_inside_pool = true;
     (*job)(index);
     t_inside_pool = false;
-    {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) cv_done_.notify_one();
+      if (caller_waiting_) cv_done_.notify_one();
     }
   }
 }
 
 void ThreadPool::run_job(const std::function<void(int)>& job) {
+  job_.store(&job, std::memory_order_relaxed);
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    job_ = &job;
-    pending_ = n_threads_ - 1;
-    ++generation_;
+    if (sleepers_ > 0) cv_start_.notify_all();
   }
-  cv_start_.notify_all();
   t_inside_pool = true;
   job(0);
   t_inside_pool = false;
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_done_.wait(lock, [&] { return pending_ == 0; });
-  job_ = nullptr;
+  const auto spin_start = Clock::now();
+  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+    cpu_relax();
+    if ((i & 63) == 63 && Clock::now() - spin_start > kSpin) {
+      std::unique_lock<std::mutex> lock(mu_);
+      caller_waiting_ = true;
+      cv_done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+      caller_waiting_ = false;
+      break;
+    }
+  }
+  job_.store(nullptr, std::memory_order_relaxed);
 }
 
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn) {

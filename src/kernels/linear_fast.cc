@@ -1,6 +1,7 @@
 #include "kernels/linear_fast.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "core/cpu_features.h"
@@ -135,91 +136,143 @@ void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d)
   scalar::quantize_q8_0(x, n, qs, d);
 }
 
-void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa) {
-  NT_CHECK(isa_available(isa));
-  const int64_t n_out = l.out(), n_in = l.in();
-  const Plan plan = plan_for(l.w, isa, l.packed.get());
+namespace {
 
-  // Activations: prepared once per call, each token row on its own (so a token's values never depend on the batch).
+// One call's route and activations, prepared once; its output row blocks can then run on any thread.
+struct Prepared {
+  Plan plan;
   Act a;
-  a.n_in = n_in;
+  int64_t T = 0, n_out = 0, n_blocks = 0;
+  float* y = nullptr;
+  const Linear* l = nullptr;
   std::vector<int8_t> qs;
-  std::vector<float> d;
+  std::vector<float> d, xp;
   std::vector<int32_t> q4_off;
   std::vector<BlockQ8_K> q8k;
-  std::vector<float> xp;
-  const int64_t prep_grain = T >= 8 ? 1 : T;
-  switch (plan.act) {
+};
+
+// Activations: each token row on its own (so a token's values never depend on the batch). The rows run on the
+// pool when `pool` is given, else on the calling thread.
+void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, ThreadPool* pool, Isa isa) {
+  const int64_t n_in = l.in();
+  p.l = &l;
+  p.plan = plan_for(l.w, isa, l.packed.get());
+  p.T = T;
+  p.n_out = l.out();
+  p.n_blocks = (p.n_out + kRowBlock - 1) / kRowBlock;
+  p.y = y;
+  Act& a = p.a;
+  a.n_in = n_in;
+  const auto rows = [&](const std::function<void(int64_t)>& fn) {
+    if (pool == nullptr) {
+      for (int64_t t = 0; t < T; ++t) fn(t);
+      return;
+    }
+    pool->parallel_for_dynamic(T, T >= 8 ? 1 : T, [&](int64_t t0, int64_t t1, int) {
+      for (int64_t t = t0; t < t1; ++t) fn(t);
+    });
+  };
+  switch (p.plan.act) {
     case ActKind::kQ8_0: {
       const int64_t nb = n_in / kQK8_0;
-      qs.resize(static_cast<size_t>(T * n_in));
-      d.resize(static_cast<size_t>(T * nb));
-      if (plan.q4_offsets) q4_off.resize(static_cast<size_t>(T * nb));
-      pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
-        for (int64_t t = t0; t < t1; ++t) {
-          quantize_act_q8_0(isa, x + t * n_in, n_in, qs.data() + t * n_in, d.data() + t * nb);
+      p.qs.resize(static_cast<size_t>(T * n_in));
+      p.d.resize(static_cast<size_t>(T * nb));
+      if (p.plan.q4_offsets) p.q4_off.resize(static_cast<size_t>(T * nb));
+      rows([&](int64_t t) {
+        quantize_act_q8_0(isa, x + t * n_in, n_in, p.qs.data() + t * n_in, p.d.data() + t * nb);
 #if defined(NEMOTRON_X86)
-          if (plan.q4_offsets) avx2::q4_neg_offsets(qs.data() + t * n_in, n_in, q4_off.data() + t * nb);
+        if (p.plan.q4_offsets) avx2::q4_neg_offsets(p.qs.data() + t * n_in, n_in, p.q4_off.data() + t * nb);
 #endif
-        }
       });
-      a.q4_off = plan.q4_offsets ? q4_off.data() : nullptr;
-      a.qs = qs.data();
-      a.d = d.data();
+      a.q4_off = p.plan.q4_offsets ? p.q4_off.data() : nullptr;
+      a.qs = p.qs.data();
+      a.d = p.d.data();
       break;
     }
     case ActKind::kQ8_K: {
       const int64_t nb = n_in / kQK_K;
-      q8k.resize(static_cast<size_t>(T * nb));
-      pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
-        for (int64_t t = t0; t < t1; ++t) quant::quantize_row_q8_K(x + t * n_in, q8k.data() + t * nb, n_in);
-      });
-      a.q8k = q8k.data();
+      p.q8k.resize(static_cast<size_t>(T * nb));
+      rows([&](int64_t t) { quant::quantize_row_q8_K(x + t * n_in, p.q8k.data() + t * nb, n_in); });
+      a.q8k = p.q8k.data();
       break;
     }
     case ActKind::kF32:
       a.x = x;
       break;
     case ActKind::kF32Pairs:
-      xp.resize(static_cast<size_t>(T * n_in));
-      pool.parallel_for_dynamic(T, prep_grain, [&](int64_t t0, int64_t t1, int) {
-        for (int64_t t = t0; t < t1; ++t) scalar::pair_order(x + t * n_in, n_in, xp.data() + t * n_in);
-      });
-      a.xp = xp.data();
+      p.xp.resize(static_cast<size_t>(T * n_in));
+      rows([&](int64_t t) { scalar::pair_order(x + t * n_in, n_in, p.xp.data() + t * n_in); });
+      a.xp = p.xp.data();
       break;
   }
   a.wq_rows = l.w.data;  // the ModelOpt kernels' scales (unused by the other routes)
   a.wq_scale = l.w.wscale;
   a.wq_scale2 = l.w.wscale2;
+}
 
+// Output rows [b · kRowBlock, +kRowBlock) for every token; `scratch` holds a converted tile on the convert route.
+void run_block(const Prepared& p, int64_t b, std::vector<float>& scratch) {
+  const Linear& l = *p.l;
+  const int64_t n_in = p.a.n_in;
   const size_t row_bytes = l.w.row_bytes();
-  const int64_t n_blocks = (n_out + kRowBlock - 1) / kRowBlock;
-  std::vector<std::vector<float>> scratch(plan.convert ? static_cast<size_t>(pool.size()) : 0);
-  pool.parallel_for_dynamic(n_blocks, 1, [&](int64_t b0, int64_t b1, int thread) {
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, n_out - r0);
-      const uint8_t* w = l.w.data + static_cast<size_t>(r0) * row_bytes;
-      size_t ws = row_bytes;
-      if (plan.packed != nullptr) {  // kRowBlock is a multiple of the packed group's rows
-        w = plan.packed->data + static_cast<size_t>(r0 / kPackedGroupRows) * plan.packed->group_bytes;
-        ws = plan.packed->group_bytes;
-      }
-      if (plan.convert) {
-        std::vector<float>& buf = scratch[static_cast<size_t>(thread)];
-        buf.resize(static_cast<size_t>(kRowBlock * n_in));
-        convert_rows(l.w, r0, nr, buf.data());
-        w = reinterpret_cast<const uint8_t*>(buf.data());
-        ws = static_cast<size_t>(n_in) * sizeof(float);
-      }
-      for (int64_t t0 = 0; t0 < T; t0 += kTokenChunk) {
-        plan.tile(w, ws, nr, a, t0, std::min(kTokenChunk, T - t0), y + t0 * n_out + r0, n_out);
-      }
+  const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, p.n_out - r0);
+  const uint8_t* w = l.w.data + static_cast<size_t>(r0) * row_bytes;
+  size_t ws = row_bytes;
+  if (p.plan.packed != nullptr) {  // kRowBlock is a multiple of the packed group's rows
+    w = p.plan.packed->data + static_cast<size_t>(r0 / kPackedGroupRows) * p.plan.packed->group_bytes;
+    ws = p.plan.packed->group_bytes;
+  }
+  if (p.plan.convert) {
+    scratch.resize(static_cast<size_t>(kRowBlock * n_in));
+    convert_rows(l.w, r0, nr, scratch.data());
+    w = reinterpret_cast<const uint8_t*>(scratch.data());
+    ws = static_cast<size_t>(n_in) * sizeof(float);
+  }
+  for (int64_t t0 = 0; t0 < p.T; t0 += kTokenChunk) {
+    p.plan.tile(w, ws, nr, p.a, t0, std::min(kTokenChunk, p.T - t0), p.y + t0 * p.n_out + r0, p.n_out);
+  }
+}
+
+void add_bias(const Prepared& p) {
+  const Linear& l = *p.l;
+  if (l.bias.empty()) return;
+  for (int64_t t = 0; t < p.T; ++t)
+    for (int64_t r = 0; r < p.n_out; ++r) p.y[t * p.n_out + r] += l.bias[static_cast<size_t>(r)];
+}
+
+}  // namespace
+
+void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa) {
+  NT_CHECK(isa_available(isa));
+  Prepared p;
+  prepare(p, l, x, T, y, &pool, isa);
+  std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
+  pool.parallel_for_dynamic(p.n_blocks, 1, [&](int64_t b0, int64_t b1, int thread) {
+    for (int64_t b = b0; b < b1; ++b) run_block(p, b, scratch[static_cast<size_t>(thread)]);
+  });
+  add_bias(p);
+}
+
+void linear_fast_many(std::span<const LinearCall> calls, ThreadPool& pool, Isa isa) {
+  NT_CHECK(isa_available(isa));
+  std::vector<Prepared> prep(calls.size());
+  std::vector<int64_t> first_block(calls.size() + 1, 0);  // prefix sums of the calls' row blocks
+  pool.parallel_for_dynamic(static_cast<int64_t>(calls.size()), 1, [&](int64_t c0, int64_t c1, int) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const LinearCall& call = calls[static_cast<size_t>(c)];
+      prepare(prep[static_cast<size_t>(c)], *call.l, call.x, call.T, call.y, nullptr, isa);
     }
   });
-  if (!l.bias.empty()) {
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t r = 0; r < n_out; ++r) y[t * n_out + r] += l.bias[static_cast<size_t>(r)];
-  }
+  for (size_t c = 0; c < calls.size(); ++c) first_block[c + 1] = first_block[c] + prep[c].n_blocks;
+  std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
+  pool.parallel_for_dynamic(first_block.back(), 1, [&](int64_t b0, int64_t b1, int thread) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const size_t c = static_cast<size_t>(std::upper_bound(first_block.begin(), first_block.end(), b) -
+                                           first_block.begin() - 1);
+      run_block(prep[c], b - first_block[c], scratch[static_cast<size_t>(thread)]);
+    }
+  });
+  for (const Prepared& p : prep) add_bias(p);
 }
 
 }  // namespace nt::kernels

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "core/thread_pool.h"
@@ -32,7 +33,11 @@ const char* isa_name(Isa isa);
 // y[T, out] = x[T, in] · Wᵀ (+ b) with the kernels of `isa`, which must be available.
 void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool, Isa isa);
 
-// The route linear_fast takes for this weight, e.g. "avx2/q8_0", "scalar/convert(q5_K)", "avx512/q4_0x4" (packed).
+// Several independent linear layers in one round of the pool (their row blocks share one work queue), each with
+// exactly the results linear_fast gives it alone. For many small matrices, e.g. the experts a token selects.
+void linear_fast_many(std::span<const LinearCall> calls, ThreadPool& pool, Isa isa);
+
+// The route linear_fast takes for this weight, e.g. "avx2/q8_0", "scalar/convert(q5_K)", "avx512/q4_0x16" (packed).
 struct PackedWeight;
 std::string route_name(const TensorView& w, Isa isa);
 std::string route_name(const Linear& l, Isa isa);

@@ -28,6 +28,14 @@ struct Linear {
   int64_t in() const { return w.dim(1); }
 };
 
+// One linear layer over T rows, y[T, out] = x[T, in] · Wᵀ (+ b): an item of linear_many (ops/linear.h).
+struct LinearCall {
+  const Linear* l = nullptr;
+  const float* x = nullptr;
+  int64_t T = 0;
+  float* y = nullptr;
+};
+
 struct MambaWeights {
   Linear in_proj;               // [d_in_proj, H]
   std::vector<float> conv_w;    // [d_conv, K]

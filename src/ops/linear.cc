@@ -116,4 +116,20 @@ void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& po
   kernels::linear_fast(l, x, T, y, pool, kernels::best_isa());
 }
 
+void linear_many(std::span<const LinearCall> calls, ThreadPool& pool) {
+  if (calls.empty()) return;
+  std::string op;
+  double bytes = 0;
+  if (prof::enabled()) {
+    op = "linear_many." + prof::weight_role(calls[0].l->w.name);
+    for (const LinearCall& c : calls) bytes += static_cast<double>(c.l->w.nbytes);
+  }
+  prof::OpScope scope(op, bytes);
+  if (linear_kernels() == LinearKernels::kReference) {
+    for (const LinearCall& c : calls) linear_reference(*c.l, c.x, c.T, c.y, pool);
+    return;
+  }
+  kernels::linear_fast_many(calls, pool, kernels::best_isa());
+}
+
 }  // namespace nt

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/thread_pool.h"
 #include "formats/tensor_view.h"
@@ -28,6 +29,9 @@ void convert_rows(const TensorView& t, int64_t row, int64_t count, float* out);
 
 // x: [T, in], y: [T, out]
 void linear(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool);
+// Independent linear layers in one round of the thread pool, each with exactly linear()'s results: many small
+// matrices (the experts a token selects) then cost one pool round instead of one each.
+void linear_many(std::span<const LinearCall> calls, ThreadPool& pool);
 void linear_reference(const Linear& l, const float* x, int64_t T, float* y, ThreadPool& pool);
 
 enum class LinearKernels { kFast, kReference };

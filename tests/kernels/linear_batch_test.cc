@@ -9,6 +9,7 @@
 
 #include "kernel_test_util.h"
 #include "kernels/linear_fast.h"
+#include "kernels/packed_weight.h"
 #include "ops/linear.h"
 
 namespace nt {
@@ -119,6 +120,45 @@ TEST(LinearBatch, ReferenceSwitchMakesLinearExact) {
     EXPECT_TRUE(same_bits(y.data(), ref.data(), T * out)) << ty.name;
   }
   EXPECT_EQ(linear_kernels(), before);  // restored
+}
+
+// linear_many runs several layers in one pool round: each call's output is bitwise its linear() alone, on every
+// route (mixed types, packed and stored Q4_0, biases, different token counts, 1..3 threads, the reference switch).
+TEST(LinearBatch, ManyCallsEqualEachCallAlone) {
+  ThreadPool pool1(1), pool2(2), pool3(3);
+  const int64_t in = 256;
+  std::vector<test::OwnedLinear> ws;
+  std::vector<int64_t> outs, Ts;
+  uint32_t seed = 7;
+  for (const auto& ty : test::testable_wtypes()) {
+    ws.push_back(test::make_linear(ty, 19 + static_cast<int64_t>(seed % 23), in, seed, seed % 2 == 0));
+    Ts.push_back(1 + static_cast<int64_t>(seed % 5));
+    ++seed;
+  }
+  ws.push_back(test::make_linear(test::WType{true, GgmlType::Q4_0, DType::U8, "q4_0"}, 40, in, 99));
+  ws.back().l.packed = kernels::pack_weight(ws.back().l.w, pool1);  // null where this CPU has no packed route
+  Ts.push_back(3);
+  for (LinearKernels k : {LinearKernels::kFast, LinearKernels::kReference}) {
+    ScopedLinearKernels scoped(k);
+    std::vector<std::vector<float>> xs, refs;
+    for (size_t i = 0; i < ws.size(); ++i) {
+      xs.push_back(test::random_vec(static_cast<size_t>(Ts[i] * in), static_cast<uint32_t>(100 + i)));
+      refs.emplace_back(static_cast<size_t>(Ts[i] * ws[i].l.out()));
+      linear(ws[i].l, xs[i].data(), Ts[i], refs[i].data(), pool1);
+    }
+    for (ThreadPool* pool : {&pool1, &pool2, &pool3}) {
+      std::vector<std::vector<float>> ys;
+      std::vector<LinearCall> calls;
+      for (size_t i = 0; i < ws.size(); ++i) ys.emplace_back(refs[i].size(), -7.0f);
+      for (size_t i = 0; i < ws.size(); ++i) calls.push_back({&ws[i].l, xs[i].data(), Ts[i], ys[i].data()});
+      linear_many(calls, *pool);
+      for (size_t i = 0; i < ws.size(); ++i) {
+        EXPECT_TRUE(same_bits(ys[i].data(), refs[i].data(), static_cast<int64_t>(refs[i].size())))
+            << "call " << i << " (" << ws[i].l.w.type_name() << ") threads=" << pool->size()
+            << (k == LinearKernels::kReference ? " reference" : " fast");
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -36,6 +36,8 @@ void attention_forward(const ModelConfig& c, const AttentionWeights& w, size_t l
 
 // out = down(relu2(up(u))); u: [T, D_x].
 void mlp_forward(const MlpWeights& w, const float* u, int64_t T, float* out, ThreadPool& pool);
+// h = max(h, 0)² in place, h: [n] (the MLP activation; NaN becomes 0).
+void relu_squared(float* h, int64_t n, ThreadPool& pool);
 
 void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* u, int64_t T, float* out, ThreadPool& pool);
 
