@@ -21,9 +21,10 @@ struct Act {
   // block's fp16 scale, widened to fp32).
   const int8_t* qs = nullptr;
   const float* d = nullptr;
-  // SIMD Q4_0 routes only: [T, n_in / 32] int32, per block −8 · Σ qs over its 32 quants (q4_neg_offsets): the
-  // nibbles enter the integer dot products unsigned (0..15), and this takes the −8 of each out exactly.
-  const int32_t* q4_off = nullptr;
+  // SIMD Q8_0 / Q4_0 routes: [T, n_in / 32] int32, per block Σ qs over its 32 quants (block_sums). The weights
+  // enter the integer dot products unsigned (Q4_0 nibbles 0..15, VNNI's Q8_0 w + 128), and −8·Σ / −128·Σ takes
+  // the offset out exactly.
+  const int32_t* ysum = nullptr;
   // q8_K: ggml's block_q8_K (BlockQ8_K), [T, n_in / 256].
   const void* q8k = nullptr;
   // fp32: [T, n_in].
@@ -41,6 +42,7 @@ using TileFn = void (*)(const uint8_t* w, size_t w_stride, int64_t nr, const Act
                         int64_t ldy);
 
 // Portable kernels (every CPU). The integer routes follow quant::vec_dot_* (reference.h) operation for operation.
+// (The SIMD Q8_0 / Q4_0 kernels have their own order, below: one fma per block of the exact block total.)
 namespace scalar {
 void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
@@ -58,11 +60,14 @@ void pair_order(const float* x, int64_t n, float* out);
 
 // AVX2 + FMA + F16C kernels (gemm_avx2.cc); only call when cpu_features().avx2.
 namespace avx2 {
+// Q8_0 and Q4_0 (gemm_q8_0_avx2.cc, gemm_q4_0_avx2.cc). The SIMD kernels of these types (both instruction sets,
+// both layouts) share one operation sequence per output element: per block b, the exact integer sum
+// s_b = Σ w·y (Q4_0: Σ (q − 8)·y), then acc = fma(float(s_b), d_w·d_y, acc) in block order from acc = 0. So AVX2
+// and AVX-512 agree bit for bit, and a packed weight gives the results of its stored rows.
 void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
-// Q4_0 (gemm_q4_0_avx2.cc). The SIMD Q4_0 kernels (both instruction sets, both layouts) share one operation
-// sequence per output element: per block b, the exact integer sum s_b = Σ (q − 8)·y, then
-// acc = fma(float(s_b), d_w·d_y, acc) in block order from acc = 0. So AVX2 and AVX-512 agree bit for bit, and a
-// packed weight gives the results of its stored rows.
+// Q8_0 in the kQ8_0Rows16 layout (kernels/packed_weight.h); w and w_stride as for tile_q4_0_packed.
+void tile_q8_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 // Q4_0 in the kQ4_0Rows16 layout (kernels/packed_weight.h): w is the group holding the tile's first row (which
 // is a multiple of 16), w_stride the group stride.
@@ -78,15 +83,17 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
 // ModelOpt weights against fp32 activations (gemm_fp_avx2.cc): FP8 takes Act::x, NVFP4 Act::xp; both Act::wq_*.
 void tile_fp8(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_nvfp4(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
-// qs [n] (q8_0 quants) -> off [n / 32], the Q4_0 offsets of Act::q4_off.
-void q4_neg_offsets(const int8_t* qs, int64_t n, int32_t* off);
+// qs [n] (q8_0 quants) -> sums [n / 32], Act::ysum.
+void block_sums(const int8_t* qs, int64_t n, int32_t* sums);
 }  // namespace avx2
 
-// AVX-512 F/BW/VL + VNNI kernels; only call when cpu_features().avx512 and avx512_vnni. The Q8_0 kernel
-// (gemm_avx512.cc), Q4_0 kernels (gemm_q4_0_avx512.cc) and Q4_K / Q6_K kernels (gemm_kquant_avx512.cc) give
-// bitwise the results of the AVX2 kernels of the same name (same per-element operations, wider registers).
+// AVX-512 F/BW/VL + VNNI kernels; only call when cpu_features().avx512 and avx512_vnni. The Q8_0 / Q4_0 kernels
+// (gemm_q8_0_avx512.cc, gemm_q4_0_avx512.cc) and Q4_K / Q6_K kernels (gemm_kquant_avx512.cc) give bitwise the
+// results of the AVX2 kernels of the same name (same per-element operations, wider registers).
 namespace avx512 {
 void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q8_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);

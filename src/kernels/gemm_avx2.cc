@@ -1,6 +1,7 @@
-// AVX2 + FMA + F16C tile kernels (see gemm.h for the contract). Register tiles of kRows weight rows × a few
-// tokens; each output element owns one 8-lane fp32 accumulator that receives its blocks in order, and is reduced
-// by one fixed horizontal sum, so the value of an element does not depend on the tile it was computed in.
+// AVX2 + FMA + F16C tile kernels of the fp32-activation routes (F32 / BF16 / F16 and converted rows; see gemm.h
+// for the contract; Q8_0 / Q4_0: gemm_q8_0_avx2.cc / gemm_q4_0_avx2.cc). Register tiles of kRows weight rows × a
+// few tokens; each output element owns one 8-lane fp32 accumulator that receives its blocks in order, and is
+// reduced by one fixed horizontal sum, so the value of an element does not depend on the tile it was computed in.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include <immintrin.h>
 
@@ -11,99 +12,12 @@ namespace nt::kernels::avx2 {
 namespace {
 
 constexpr int kRows = 4;  // weight rows per register tile
-// Software prefetch distance, in blocks of the row being streamed. Without it the GEMV's compute and its memory
-// reads do not overlap (measured: time = compute time + transfer time); with it the decode GEMV of a matrix much
-// larger than the caches runs at the memory's pace (bench/linear_bench.cc, shapes mlp_up and mlp_down).
-constexpr int kPrefetchBlocks = 8;
-
 // Register tiles are small fixed loops over arrays of vectors: unroll them fully so the arrays live in registers.
 #if defined(__clang__)
 #define NT_UNROLL _Pragma("clang loop unroll(full)")
 #else
 #define NT_UNROLL _Pragma("GCC unroll 16")
 #endif
-
-inline int u16_at(const uint8_t* p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return h;
-}
-
-// --- 32-element int8 blocks (Q8_0, Q4_0) against q8_0 activations ----------------------------------------------
-// Q8_0, per block and element: p = Σ w·y in 8 int32 lanes (exact; lane i holds elements 4i..4i+3) by ggml's sign
-// trick, maddubs(|w|, sign(y, w)), with |w| formed once per weight block and reused over the tokens of the tile;
-// then acc = fma(float(p), d_w·d_y, acc). The fp16 weight scale is widened once per weight block and shared by the
-// tokens of the tile.
-
-struct WQ8_0 {
-  static constexpr size_t kBytes = 34;
-  struct State {
-    __m256i ax, w;
-  };
-  static State prep(const uint8_t* b) {
-    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
-    return {_mm256_sign_epi8(w, w), w};
-  }
-  static __m256i dot(const State& s, const int8_t* yq) {
-    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq));
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(s.ax, _mm256_sign_epi8(yv, s.w)), _mm256_set1_epi16(1));
-  }
-};
-
-template <class W, int RM, int RN>
-void micro_q32(const uint8_t* w, size_t ws, const int8_t* yq, const float* yd, int64_t n_in, float* y, int64_t ldy) {
-  const int64_t nb = n_in / 32;
-  __m256 acc[RM][RN];
-  NT_UNROLL for (int r = 0; r < RM; ++r)
-    NT_UNROLL for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
-  for (int64_t ib = 0; ib < nb; ++ib) {
-    const uint8_t* b0 = w + static_cast<size_t>(ib) * W::kBytes;
-    // Block scales d_w·d_y of the whole tile: the RM fp16 weight scales widened by one F16C conversion, one
-    // multiply per token; each (row, token) pair then takes its own lane with a broadcast load.
-    // The fp16 scales are gathered in a general register and moved over with one vmovq: building them in a stack
-    // array instead makes the 16-byte load wait on four 2-byte stores (a failed store-to-load forward per block).
-    uint64_t hs = 0;
-    NT_UNROLL for (int r = 0; r < RM; ++r) hs |= static_cast<uint64_t>(u16_at(b0 + static_cast<size_t>(r) * ws)) << (16 * r);
-    const __m128 dw4 = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
-    __m256 sc[RN];
-    NT_UNROLL for (int t = 0; t < RN; ++t) sc[t] = _mm256_castps128_ps256(_mm_mul_ps(dw4, _mm_broadcast_ss(yd + t * nb + ib)));
-    // Row-outer order keeps one weight block live at a time next to the RM x RN accumulators.
-    NT_UNROLL for (int r = 0; r < RM; ++r) {
-      _mm_prefetch(reinterpret_cast<const char*>(b0 + static_cast<size_t>(r) * ws + kPrefetchBlocks * W::kBytes), _MM_HINT_T0);
-      const typename W::State st = W::prep(b0 + static_cast<size_t>(r) * ws);
-      NT_UNROLL for (int t = 0; t < RN; ++t) {
-        const __m256i p = W::dot(st, yq + t * n_in + ib * 32);
-        acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_permutevar8x32_ps(sc[t], _mm256_set1_epi32(r)), acc[r][t]);
-      }
-    }
-  }
-  NT_UNROLL for (int r = 0; r < RM; ++r)
-    NT_UNROLL for (int t = 0; t < RN; ++t) y[t * ldy + r] = hsum(acc[r][t]);
-}
-
-constexpr int kColsQ = 3;  // tokens per register tile (Q8_0)
-using MicroQ = void (*)(const uint8_t*, size_t, const int8_t*, const float*, int64_t, float*, int64_t);
-
-template <class W>
-void tile_q32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
-  static const MicroQ table[kRows][kColsQ] = {
-      {micro_q32<W, 1, 1>, micro_q32<W, 1, 2>, micro_q32<W, 1, 3>},
-      {micro_q32<W, 2, 1>, micro_q32<W, 2, 2>, micro_q32<W, 2, 3>},
-      {micro_q32<W, 3, 1>, micro_q32<W, 3, 2>, micro_q32<W, 3, 3>},
-      {micro_q32<W, 4, 1>, micro_q32<W, 4, 2>, micro_q32<W, 4, 3>},
-  };
-  const int64_t nb = a.n_in / 32;
-  // Token tiles outside, row tiles inside: the few tokens' activations stay in L1 while the row block's weights
-  // (kRowBlock rows) are re-read from L2.
-  for (int64_t t = 0; t < nt; t += kColsQ) {
-    const int64_t mt = nt - t < kColsQ ? nt - t : kColsQ;
-    for (int64_t r = 0; r < nr; r += kRows) {
-      const int64_t mr = nr - r < kRows ? nr - r : kRows;
-      table[mr - 1][mt - 1](w + static_cast<size_t>(r) * ws, ws, a.qs + (t0 + t) * a.n_in, a.d + (t0 + t) * nb, a.n_in,
-                            y + t * ldy + r, ldy);
-    }
-  }
-}
 
 // --- fp32 activations against F32 / BF16 / F16 (or converted) weight rows --------------------------------------
 // acc = fma(w[k..k+8], x[k..k+8], acc) for k in steps of 8; the tail is zero-padded to 8 lanes.
@@ -198,9 +112,6 @@ void tile_fp(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, 
 
 }  // namespace
 
-void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
-  tile_q32<WQ8_0>(w, ws, nr, a, t0, nt, y, ldy);
-}
 void tile_f32(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   tile_fp<LF32>(w, ws, nr, a, t0, nt, y, ldy);
 }

@@ -1,6 +1,6 @@
 // AVX2 Q4_0 kernels against q8_0 activations, with the Q4_0 operation sequence of gemm.h: per output element and
 // block, the exact integer sum s = Σ (q − 8)·y, then acc = fma(float(s), d_w·d_y, acc). The nibbles enter the
-// products unsigned (0..15: maddubs needs no sign trick) and the −8 comes back exactly through Act::q4_off.
+// products unsigned (0..15: maddubs needs no sign trick) and the −8 comes back exactly through Act::ysum.
 //
 // Packed (kQ4_0Rows16, kernels/packed_weight.h): a 256-bit half-chunk holds 4 quant bytes of each of 8 rows, so
 // per row lane the 4 chunks' maddubs pairs (lo nibbles × y[4k..], hi nibbles × y[16+4k..]) add up in int16
@@ -41,7 +41,7 @@ inline uint64_t u16_at(const uint8_t* p) {
 // --- packed: 8 rows per register (one half of a 16-row group) --------------------------------------------------
 // Half h (rows 8h .. 8h+7 of the group) × RN tokens; writes the first nrows of the half.
 template <int RN>
-void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo,
+void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
                   int64_t n_in, float* y, int64_t ldy) {
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 acc[RN];
@@ -65,7 +65,7 @@ void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* 
         s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(lo[k], _mm256_set1_epi32(i32_at(b + 4 * k))));
         s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(hi[k], _mm256_set1_epi32(i32_at(b + 16 + 4 * k))));
       }
-      const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), _mm256_set1_epi32(yo[t * nb + ib]));
+      const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), _mm256_set1_epi32(-8 * ys[t * nb + ib]));
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -89,7 +89,7 @@ inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
 // Rows 0..3 (a short tile repeats its last row) × RN tokens. After two hadds the lanes hold
 // [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match.
 template <int RN>
-void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo,
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
                 int64_t n_in, float* y, int64_t ldy) {
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   const __m256i scale_lanes = _mm256_setr_epi32(0, 2, 0, 2, 1, 3, 1, 3);
@@ -117,7 +117,7 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
       const __m256i p23 = _mm256_madd_epi16(
           _mm256_add_epi16(_mm256_maddubs_epi16(lo23, ylo), _mm256_maddubs_epi16(hi23, yhi)), ones);
       const __m256i h = _mm256_hadd_epi32(p01, p23);
-      const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(yo[t * nb + ib]));
+      const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(-8 * ys[t * nb + ib]));
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -142,13 +142,13 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
       const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
       const int8_t* yq = a.qs + (t0 + t) * a.n_in;
       const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      const int32_t* ys = a.ysum + (t0 + t) * nb;
       float* yt = y + t * ldy + r;
       switch (mt) {
-        case 1: micro_packed<1>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        case 2: micro_packed<2>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        case 3: micro_packed<3>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        default: micro_packed<4>(g, h, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 1: micro_packed<1>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 2: micro_packed<2>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 3: micro_packed<3>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        default: micro_packed<4>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
       }
     }
   }
@@ -164,19 +164,19 @@ void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
       const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
       const int8_t* yq = a.qs + (t0 + t) * a.n_in;
       const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      const int32_t* ys = a.ysum + (t0 + t) * nb;
       float* yt = y + t * ldy + r;
       switch (mt) {
-        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        default: micro_rows<4>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        default: micro_rows<4>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
       }
     }
   }
 }
 
-void q4_neg_offsets(const int8_t* qs, int64_t n, int32_t* off) {
+void block_sums(const int8_t* qs, int64_t n, int32_t* sums) {
   const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
   for (int64_t ib = 0; ib < n / 32; ++ib) {
     const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + ib * 32));
@@ -184,7 +184,7 @@ void q4_neg_offsets(const int8_t* qs, int64_t n, int32_t* off) {
     __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4E));
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xB1));
-    off[ib] = -8 * _mm_cvtsi128_si32(v);
+    sums[ib] = _mm_cvtsi128_si32(v);
   }
 }
 

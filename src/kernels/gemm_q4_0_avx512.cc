@@ -2,7 +2,7 @@
 // element and block, the exact integer sum s = Σ (q − 8)·y, then acc = fma(float(s), d_w·d_y, acc).
 //
 // Packed (kQ4_0Rows16, kernels/packed_weight.h): a 512-bit chunk holds 4 quant bytes of each of 16 rows, so
-//   s = dpbusd(−8Σy; lo_k, y[4k..4k+3]) over k  +  (dpbusd(0; hi_k, y[16+4k..16+4k+3]) over k) >> 4
+//   s = dpbusd(−8·Σy; lo_k, y[4k..4k+3]) over k  +  (dpbusd(0; hi_k, y[16+4k..16+4k+3]) over k) >> 4
 // with lo = byte & 0x0F and hi = byte & 0xF0 (= 16·nibble, so the high half needs no shift per byte: its sum is
 // shifted once; exact, the sum is a multiple of 16 below 2^23). One lane per row: no horizontal sums, the block
 // scales of the 16 rows in one fp16 load, the activations broadcast from memory into the dot products.
@@ -28,7 +28,7 @@ namespace {
 #endif
 
 constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 chunks of 64 quant bytes
-constexpr int64_t kPrefetchRecords = 8;  // software prefetch distance of the packed stream, in records
+constexpr int64_t kPrefetchRecords = 16;  // software prefetch distance of the packed stream, in records
 constexpr int kPrefetchBlocks = 32;      // ... of each stored row, in 18-byte blocks
 constexpr int kTokens = 8;               // tokens per register tile (packed)
 constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
@@ -48,7 +48,7 @@ inline uint64_t u16_at(const uint8_t* p) {
 // --- packed: 16 rows per register ------------------------------------------------------------------------------
 // One group of 16 rows × RN tokens; rows whose bit is clear in `m` are not written.
 template <int RN>
-void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo, int64_t n_in,
+void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys, int64_t n_in,
                   float* y, int64_t ldy, __mmask16 m) {
   const __m512i lo_mask = _mm512_set1_epi8(0x0F), hi_mask = _mm512_set1_epi8(static_cast<char>(0xF0));
   __m512 acc[RN];
@@ -67,7 +67,7 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
     }
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const int8_t* b = yq + t * n_in + ib * 32;
-      __m512i s_lo = _mm512_set1_epi32(yo[t * nb + ib]);
+      __m512i s_lo = _mm512_set1_epi32(-8 * ys[t * nb + ib]);
       __m512i s_hi = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 4; ++k) {
         s_lo = _mm512_dpbusd_epi32(s_lo, lo[k], _mm512_set1_epi32(i32_at(b + 4 * k)));
@@ -91,7 +91,7 @@ inline __m512i load4(const uint8_t* const* rows, size_t off) {
 // Rows 0..7 (a short tile repeats its last row) × RN tokens. After the reduction, 128-bit lane j holds
 // [row j, row 4 + j, row j, row 4 + j]; the scales are permuted to match.
 template <int RN>
-void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yo,
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
                 int64_t n_in, float* y, int64_t ldy) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   const __m512i scale_lanes = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
@@ -121,7 +121,7 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
       const __m512i pb = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(zero, lo_b, ylo), hi_b, yhi);
       const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi32(pa, pb), _mm512_unpackhi_epi32(pa, pb));
       const __m512i v = _mm512_add_epi32(u, _mm512_shuffle_epi32(u, static_cast<_MM_PERM_ENUM>(0x4E)));
-      const __m512i s = _mm512_add_epi32(v, _mm512_set1_epi32(yo[t * nb + ib]));
+      const __m512i s = _mm512_add_epi32(v, _mm512_set1_epi32(-8 * ys[t * nb + ib]));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -144,17 +144,17 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
       const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
       const int8_t* yq = a.qs + (t0 + t) * a.n_in;
       const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      const int32_t* ys = a.ysum + (t0 + t) * nb;
       float* yt = y + t * ldy + r;
       switch (mt) {
-        case 1: micro_packed<1>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
-        case 2: micro_packed<2>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
-        case 3: micro_packed<3>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
-        case 4: micro_packed<4>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
-        case 5: micro_packed<5>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
-        case 6: micro_packed<6>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
-        case 7: micro_packed<7>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
-        default: micro_packed<8>(g, nb, yq, yd, yo, a.n_in, yt, ldy, m); break;
+        case 1: micro_packed<1>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 2: micro_packed<2>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 3: micro_packed<3>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 4: micro_packed<4>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 5: micro_packed<5>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 6: micro_packed<6>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 7: micro_packed<7>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        default: micro_packed<8>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
       }
     }
   }
@@ -170,13 +170,13 @@ void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
       const int64_t mt = nt - t < kTokensRows ? nt - t : kTokensRows;
       const int8_t* yq = a.qs + (t0 + t) * a.n_in;
       const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* yo = a.q4_off + (t0 + t) * nb;
+      const int32_t* ys = a.ysum + (t0 + t) * nb;
       float* yt = y + t * ldy + r;
       switch (mt) {
-        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
-        default: micro_rows<4>(rows, nrows, nb, yq, yd, yo, a.n_in, yt, ldy); break;
+        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        default: micro_rows<4>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
       }
     }
   }

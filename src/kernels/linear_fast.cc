@@ -27,7 +27,7 @@ struct Plan {
   TileFn tile = nullptr;
   ActKind act = ActKind::kF32;
   bool convert = false;  // weight rows go through convert_rows into an fp32 tile first
-  bool q4_offsets = false;  // the kernel wants Act::q4_off
+  bool block_sums = false;  // the kernel wants Act::ysum
   const char* name = "";
   const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 16 · group_bytes)
 };
@@ -40,9 +40,12 @@ TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn, TileFn avx512_fn = nullpt
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
 #if defined(NEMOTRON_X86)
-  if (packed != nullptr && isa != Isa::kScalar && packed->layout == PackedLayout::kQ4_0Rows16) {
-    Plan p{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false, true,
-           "q4_0x16"};
+  if (packed != nullptr && isa != Isa::kScalar) {
+    Plan p = packed->layout == PackedLayout::kQ4_0Rows16
+                 ? Plan{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false,
+                        true, "q4_0x16"}
+                 : Plan{pick(isa, nullptr, &avx2::tile_q8_0_packed, &avx512::tile_q8_0_packed), ActKind::kQ8_0, false,
+                        true, "q8_0x16"};
     p.packed = packed;
     return p;
   }
@@ -62,10 +65,14 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
   }
   if (w.quantized()) {
     switch (w.qtype) {
-      case GgmlType::Q8_0: return {pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0), NT_AVX512_FN(tile_q8_0)), ActKind::kQ8_0, false, false, "q8_0"};
+      case GgmlType::Q8_0: {
+        Plan p{pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0), NT_AVX512_FN(tile_q8_0)), ActKind::kQ8_0, false, false, "q8_0"};
+        p.block_sums = p.tile != scalar::tile_q8_0;
+        return p;
+      }
       case GgmlType::Q4_0: {
         Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0), NT_AVX512_FN(tile_q4_0)), ActKind::kQ8_0, false, false, "q4_0"};
-        p.q4_offsets = p.tile != scalar::tile_q4_0;
+        p.block_sums = p.tile != scalar::tile_q4_0;
         return p;
       }
       case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K), NT_AVX512_FN(tile_q4_K)), ActKind::kQ8_K, false, false, "q4_K"};
@@ -147,7 +154,7 @@ struct Prepared {
   const Linear* l = nullptr;
   std::vector<int8_t> qs;
   std::vector<float> d, xp;
-  std::vector<int32_t> q4_off;
+  std::vector<int32_t> ysum;
   std::vector<BlockQ8_K> q8k;
 };
 
@@ -177,14 +184,14 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
       const int64_t nb = n_in / kQK8_0;
       p.qs.resize(static_cast<size_t>(T * n_in));
       p.d.resize(static_cast<size_t>(T * nb));
-      if (p.plan.q4_offsets) p.q4_off.resize(static_cast<size_t>(T * nb));
+      if (p.plan.block_sums) p.ysum.resize(static_cast<size_t>(T * nb));
       rows([&](int64_t t) {
         quantize_act_q8_0(isa, x + t * n_in, n_in, p.qs.data() + t * n_in, p.d.data() + t * nb);
 #if defined(NEMOTRON_X86)
-        if (p.plan.q4_offsets) avx2::q4_neg_offsets(p.qs.data() + t * n_in, n_in, p.q4_off.data() + t * nb);
+        if (p.plan.block_sums) avx2::block_sums(p.qs.data() + t * n_in, n_in, p.ysum.data() + t * nb);
 #endif
       });
-      a.q4_off = p.plan.q4_offsets ? p.q4_off.data() : nullptr;
+      a.ysum = p.plan.block_sums ? p.ysum.data() : nullptr;
       a.qs = p.qs.data();
       a.d = p.d.data();
       break;

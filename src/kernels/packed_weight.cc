@@ -15,7 +15,6 @@
 namespace nt::kernels {
 namespace {
 
-constexpr size_t kQ4_0Block = 18;  // fp16 scale + 16 quant bytes
 constexpr size_t kHugePage = size_t{2} << 20;
 
 // 64-byte aligned; whole 2 MiB pages (and transparent huge pages asked for) when large and the rounding wastes
@@ -45,18 +44,23 @@ PackedWeight::~PackedWeight() { std::free(data); }
 
 bool packing_applies(const TensorView& w) {
   if (linear_kernels() != LinearKernels::kFast || best_isa() == Isa::kScalar) return false;
-  return w.wq == WeightQuant::None && w.quantized() && w.qtype == GgmlType::Q4_0 && w.shape.size() == 2 &&
+  return w.wq == WeightQuant::None && w.quantized() && (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) &&
+         w.shape.size() == 2 &&
          w.dim(0) > 0 && w.dim(1) > 0 && w.dim(1) % 32 == 0;
 }
 
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool) {
   if (!packing_applies(w)) return nullptr;
   auto pw = std::make_shared<PackedWeight>();
-  pw->layout = PackedLayout::kQ4_0Rows16;
+  const bool q8 = w.qtype == GgmlType::Q8_0;
+  pw->layout = q8 ? PackedLayout::kQ8_0Rows16 : PackedLayout::kQ4_0Rows16;
+  const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;
+  const size_t block = q8 ? 34 : 18;  // stored block: fp16 scale + 32 or 16 quant bytes
+  const int chunks = q8 ? 8 : 4;
   pw->rows = w.dim(0);
   pw->cols = w.dim(1);
   const int64_t nb = pw->cols / 32, groups = (pw->rows + kPackedGroupRows - 1) / kPackedGroupRows;
-  pw->group_bytes = static_cast<size_t>(nb) * kQ4_0Rows16Record;
+  pw->group_bytes = static_cast<size_t>(nb) * record;
   pw->bytes = static_cast<size_t>(groups) * pw->group_bytes;
   pw->data = alloc_packed(pw->bytes);
   if (pw->data == nullptr) return nullptr;  // out of memory: the stored layout still works
@@ -72,9 +76,9 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
       for (int64_t j = 0; j < kPackedGroupRows && g * kPackedGroupRows + j < rows; ++j) {
         const uint8_t* row = src + static_cast<size_t>(g * kPackedGroupRows + j) * row_bytes;
         uint8_t* rec = out;
-        for (int64_t b = 0; b < nb; ++b, rec += kQ4_0Rows16Record, row += kQ4_0Block) {
+        for (int64_t b = 0; b < nb; ++b, rec += record, row += block) {
           std::memcpy(rec + 2 * j, row, 2);
-          for (int k = 0; k < 4; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, row + 2 + 4 * k, 4);
+          for (int k = 0; k < chunks; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, row + 2 + 4 * k, 4);
         }
       }
     }

@@ -8,6 +8,8 @@
 //     its own lane without any horizontal sum. A last group with fewer than 16 rows is zero-padded. The
 //     per-element operations are those of the stored-layout kernels (gemm.h), so a packed weight gives bitwise
 //     the results of the unpacked one.
+//   kQ8_0Rows16 (SIMD Q8_0 routes): the same with 8 chunks of 64 bytes (a Q8_0 block has 32 weight bytes): per
+//     group and block 544 bytes, chunk k holding weight bytes 4k..4k+3 of row r at bytes 4r..4r+3.
 #pragma once
 
 #include <cstddef>
@@ -21,10 +23,11 @@
 
 namespace nt::kernels {
 
-enum class PackedLayout : uint8_t { kQ4_0Rows16 };
+enum class PackedLayout : uint8_t { kQ4_0Rows16, kQ8_0Rows16 };
 
 constexpr int64_t kPackedGroupRows = 16;
 constexpr size_t kQ4_0Rows16Record = 32 + 4 * 64;  // per group and block: 16 fp16 scales, 4 quant chunks
+constexpr size_t kQ8_0Rows16Record = 32 + 8 * 64;  // ... 8 weight chunks
 
 struct PackedWeight {
   PackedLayout layout = PackedLayout::kQ4_0Rows16;

@@ -1,7 +1,7 @@
 // Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
 // per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
 // (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count; and a
-// Q4_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it.
+// Q4_0 or Q8_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it.
 #include <cstring>
 #include <vector>
 
@@ -21,6 +21,7 @@ namespace {
 using kernels::Isa;
 
 const test::WType kQ4_0{true, GgmlType::Q4_0, DType::U8, "q4_0"};
+const test::WType kQ8_0{true, GgmlType::Q8_0, DType::U8, "q8_0"};
 
 bool packing_on_this_cpu() {
   auto w = test::make_linear(kQ4_0, 4, 64, 1);
@@ -33,7 +34,7 @@ TEST(PackedWeight, AppliesOnlyToItsKernelsType) {
   for (const auto& ty : test::testable_wtypes()) {
     auto w = test::make_linear(ty, 8, 64, 3);
     auto p = kernels::pack_weight(w.l.w, pool);
-    EXPECT_EQ(p != nullptr, ty.quantized && ty.q == GgmlType::Q4_0) << ty.name;
+    EXPECT_EQ(p != nullptr, ty.quantized && (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0)) << ty.name;
   }
   {
     ScopedLinearKernels exact(LinearKernels::kReference);  // the reference route never reads a packed copy
@@ -45,26 +46,28 @@ TEST(PackedWeight, AppliesOnlyToItsKernelsType) {
 TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
-  for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 130}) {
-    for (int64_t in : {32, 96, 512}) {
-      auto w = test::make_linear(kQ4_0, out, in, static_cast<uint32_t>(out * 31 + in), out % 2 == 1);
-      Linear packed = w.l;
-      packed.packed = kernels::pack_weight(w.l.w, pool2);
-      ASSERT_TRUE(packed.packed) << out << "x" << in;
-      for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-        if (!kernels::isa_available(isa)) continue;
-        const std::string name = kernels::isa_name(isa);
-        EXPECT_EQ(kernels::route_name(packed, isa), name + "/q4_0x16");
-        EXPECT_EQ(kernels::route_name(w.l, isa), name + "/q4_0");
-        for (int64_t T : {1, 2, 3, 4, 5, 7, 8, 9, 17, 65}) {
-          const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
-          std::vector<float> ref(static_cast<size_t>(T * out));
-          kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, isa);
-          for (ThreadPool* p : {&pool1, &pool2}) {
-            std::vector<float> y(ref.size(), -1.0f);
-            kernels::linear_fast(packed, x.data(), T, y.data(), *p, isa);
-            EXPECT_EQ(std::memcmp(y.data(), ref.data(), sizeof(float) * ref.size()), 0)
-                << name << " " << out << "x" << in << " T=" << T << " threads=" << p->size();
+  for (const test::WType& ty : {kQ4_0, kQ8_0}) {
+    for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 130}) {
+      for (int64_t in : {32, 96, 512}) {
+        auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 31 + in), out % 2 == 1);
+        Linear packed = w.l;
+        packed.packed = kernels::pack_weight(w.l.w, pool2);
+        ASSERT_TRUE(packed.packed) << ty.name << " " << out << "x" << in;
+        for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+          if (!kernels::isa_available(isa)) continue;
+          const std::string name = kernels::isa_name(isa);
+          EXPECT_EQ(kernels::route_name(packed, isa), name + "/" + ty.name + "x16");
+          EXPECT_EQ(kernels::route_name(w.l, isa), name + "/" + ty.name);
+          for (int64_t T : {1, 2, 3, 4, 5, 7, 8, 9, 17, 65}) {
+            const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
+            std::vector<float> ref(static_cast<size_t>(T * out));
+            kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, isa);
+            for (ThreadPool* p : {&pool1, &pool2}) {
+              std::vector<float> y(ref.size(), -1.0f);
+              kernels::linear_fast(packed, x.data(), T, y.data(), *p, isa);
+              EXPECT_EQ(std::memcmp(y.data(), ref.data(), sizeof(float) * ref.size()), 0)
+                  << name << " " << ty.name << " " << out << "x" << in << " T=" << T << " threads=" << p->size();
+            }
           }
         }
       }
@@ -91,25 +94,27 @@ int64_t count_packed(const HybridLM& m) {
 TEST(PackedWeight, PackedModelGivesIdenticalLogits) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   for (const std::string& name : test::fixture_cases()) {
-    auto hf = HybridLM::load(test::fixtures_dir() + "/" + name);
-    ASSERT_TRUE(hf.is_ok()) << hf.status().message();
-    test::TempDir tmp;
-    const std::string path = tmp.path() + "/q4_0.gguf";
-    GgufExportOptions o;
-    o.preset = GgufPreset::Q4_0;
-    ASSERT_TRUE(export_gguf(path, (*hf)->config(), (*hf)->weights(), o).is_ok());
-    auto packed = HybridLM::load(path);
-    auto plain = HybridLM::load(path, LoadOptions{.pack_weights = false});
-    ASSERT_TRUE(packed.is_ok() && plain.is_ok()) << name;
-    EXPECT_GT(count_packed(**packed), 0) << name;
-    for (const LayerWeights& L : (*packed)->weights().layers) {  // routed experts stay memory-mapped
-      for (const MlpWeights& e : L.moe.experts) EXPECT_FALSE(e.up_proj.packed || e.down_proj.packed) << name;
+    for (GgufPreset preset : {GgufPreset::Q4_0, GgufPreset::Q8_0}) {
+      auto hf = HybridLM::load(test::fixtures_dir() + "/" + name);
+      ASSERT_TRUE(hf.is_ok()) << hf.status().message();
+      test::TempDir tmp;
+      const std::string path = tmp.path() + "/model.gguf";
+      GgufExportOptions o;
+      o.preset = preset;
+      ASSERT_TRUE(export_gguf(path, (*hf)->config(), (*hf)->weights(), o).is_ok());
+      auto packed = HybridLM::load(path);
+      auto plain = HybridLM::load(path, LoadOptions{.pack_weights = false});
+      ASSERT_TRUE(packed.is_ok() && plain.is_ok()) << name;
+      EXPECT_GT(count_packed(**packed), 0) << name;
+      for (const LayerWeights& L : (*packed)->weights().layers) {  // routed experts stay memory-mapped
+        for (const MlpWeights& e : L.moe.experts) EXPECT_FALSE(e.up_proj.packed || e.down_proj.packed) << name;
+      }
+      EXPECT_EQ(count_packed(**plain), 0) << name;
+      const std::vector<int32_t> tokens{1, 5, 9, 2, 7, 3, 11, 4, 6, 8, 10, 12, 0, 13};
+      const auto a = logits_of(**packed, tokens), b = logits_of(**plain, tokens);
+      ASSERT_EQ(a.size(), b.size());
+      EXPECT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0) << name;
     }
-    EXPECT_EQ(count_packed(**plain), 0) << name;
-    const std::vector<int32_t> tokens{1, 5, 9, 2, 7, 3, 11, 4, 6, 8, 10, 12, 0, 13};
-    const auto a = logits_of(**packed, tokens), b = logits_of(**plain, tokens);
-    ASSERT_EQ(a.size(), b.size());
-    EXPECT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0) << name;
   }
 }
 

@@ -1,0 +1,181 @@
+// AVX-512 VNNI Q8_0 kernels against q8_0 activations, with the Q8_0 operation sequence of gemm.h: per output
+// element and block, the exact integer sum s = Σ w·y, then acc = fma(float(s), d_w·d_y, acc).
+//
+// VNNI multiplies unsigned by signed bytes, so the weights are biased, u = w + 128 (w xor 0x80), and the bias is
+// taken out exactly through the activations' block sums: s = Σ u·y − 128·Σ y.
+// Packed (kQ8_0Rows16, kernels/packed_weight.h): a 512-bit chunk holds 4 weight bytes of each of 16 rows, one
+// dot-product lane per row, the 16 rows' scales in one fp16 load, the activations broadcast from memory.
+// Stored rows: two rows per register (row 2p in the low 256 bits), 8 lanes per row, reduced to the 8 rows'
+// totals per block by unpack-add steps.
+// Raw pointers and intrinsics only (no std:: templates in per-ISA files).
+// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as (maybe-)uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+
+#include "kernels/gemm.h"
+
+namespace nt::kernels::avx512 {
+namespace {
+
+#if defined(__clang__)
+#define NT_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define NT_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+constexpr size_t kRecord = 32 + 8 * 64;  // kQ8_0Rows16: 16 fp16 scales + 8 chunks of 64 weight bytes
+constexpr int64_t kPrefetchRecords = 4;  // software prefetch distance of the packed stream, in records
+constexpr int kPrefetchBlocks = 32;      // ... of each stored row, in 34-byte blocks
+constexpr int kTokens = 8;               // tokens per register tile (packed)
+constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
+
+inline int32_t i32_at(const int8_t* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+inline uint64_t u16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return h;
+}
+
+// --- packed: 16 rows per register ------------------------------------------------------------------------------
+template <int RN>
+void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys, int64_t n_in,
+                  float* y, int64_t ldy, __mmask16 m) {
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  __m512 acc[RN];
+  NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const uint8_t* rec = g + ib * kRecord;
+    NT_UNROLL for (int l = 0; l < 9; ++l) {
+      _mm_prefetch(reinterpret_cast<const char*>(rec + kPrefetchRecords * kRecord + 64 * l), _MM_HINT_T0);
+    }
+    const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
+    __m512i u[8];
+    NT_UNROLL for (int k = 0; k < 8; ++k) u[k] = _mm512_xor_si512(_mm512_loadu_si512(rec + 32 + 64 * k), bias);
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const int8_t* b = yq + t * n_in + ib * 32;
+      __m512i s0 = _mm512_set1_epi32(-128 * ys[t * nb + ib]);
+      __m512i s1 = _mm512_setzero_si512();
+      NT_UNROLL for (int k = 0; k < 4; ++k) {
+        s0 = _mm512_dpbusd_epi32(s0, u[k], _mm512_set1_epi32(i32_at(b + 4 * k)));
+        s1 = _mm512_dpbusd_epi32(s1, u[4 + k], _mm512_set1_epi32(i32_at(b + 16 + 4 * k)));
+      }
+      const __m512i s = _mm512_add_epi32(s0, s1);
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
+    }
+  }
+  NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_mask_storeu_ps(y + t * ldy, m, acc[t]);
+}
+
+// --- stored rows: 2 rows per register, 8 rows per tile ---------------------------------------------------------
+// s_p = [row 2p: 8 lanes | row 2p + 1: 8 lanes] -> 128-bit lane 0 (and 1) holds the totals of rows 0, 2, 4, 6,
+// lane 2 (and 3) those of rows 1, 3, 5, 7.
+inline __m512i totals8(__m512i s0, __m512i s1, __m512i s2, __m512i s3) {
+  const __m512i u01 = _mm512_add_epi32(_mm512_unpacklo_epi32(s0, s1), _mm512_unpackhi_epi32(s0, s1));
+  const __m512i u23 = _mm512_add_epi32(_mm512_unpacklo_epi32(s2, s3), _mm512_unpackhi_epi32(s2, s3));
+  const __m512i v = _mm512_add_epi32(_mm512_unpacklo_epi64(u01, u23), _mm512_unpackhi_epi64(u01, u23));
+  return _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+template <int RN>
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
+                int64_t n_in, float* y, int64_t ldy) {
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i scale_lanes = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
+  __m512 acc[RN];
+  NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const size_t off = static_cast<size_t>(ib) * 34;
+    __m512i u[4];
+    uint64_t h0 = 0, h1 = 0;
+    NT_UNROLL for (int p = 0; p < 4; ++p) {
+      const uint8_t* a = rows[2 * p] + off;
+      const uint8_t* b = rows[2 * p + 1] + off;
+      _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchBlocks * 34), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * 34), _MM_HINT_T0);
+      const __m512i w = _mm512_inserti64x4(
+          _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 2))),
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)), 1);
+      u[p] = _mm512_xor_si512(w, bias);
+    }
+    NT_UNROLL for (int j = 0; j < 4; ++j) {
+      h0 |= u16_at(rows[j] + off) << (16 * j);
+      h1 |= u16_at(rows[4 + j] + off) << (16 * j);
+    }
+    const __m256 d8 = _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(h1), static_cast<long long>(h0)));
+    const __m512 dw = _mm512_permutexvar_ps(scale_lanes, _mm512_castps256_ps512(d8));
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const __m512i yv =
+          _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq + t * n_in + ib * 32)));
+      const __m512i zero = _mm512_setzero_si512();
+      const __m512i tot = totals8(_mm512_dpbusd_epi32(zero, u[0], yv), _mm512_dpbusd_epi32(zero, u[1], yv),
+                                  _mm512_dpbusd_epi32(zero, u[2], yv), _mm512_dpbusd_epi32(zero, u[3], yv));
+      const __m512i s = _mm512_add_epi32(tot, _mm512_set1_epi32(-128 * ys[t * nb + ib]));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
+    }
+  }
+  NT_UNROLL for (int t = 0; t < RN; ++t) {
+    alignas(64) float out[16];
+    _mm512_store_ps(out, acc[t]);
+    for (int j = 0; j < nrows; ++j) y[t * ldy + j] = out[j % 2 == 0 ? j / 2 : 8 + j / 2];
+  }
+}
+
+}  // namespace
+
+void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += 16) {
+    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
+    const __mmask16 m = nr - r >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (nr - r)) - 1);
+    for (int64_t t = 0; t < nt; t += kTokens) {
+      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
+      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
+      const float* yd = a.d + (t0 + t) * nb;
+      const int32_t* ys = a.ysum + (t0 + t) * nb;
+      float* yt = y + t * ldy + r;
+      switch (mt) {
+        case 1: micro_packed<1>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 2: micro_packed<2>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 3: micro_packed<3>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 4: micro_packed<4>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 5: micro_packed<5>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 6: micro_packed<6>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        case 7: micro_packed<7>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+        default: micro_packed<8>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
+      }
+    }
+  }
+}
+
+void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += 8) {
+    const int nrows = static_cast<int>(nr - r < 8 ? nr - r : 8);
+    const uint8_t* rows[8];
+    for (int j = 0; j < 8; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
+    for (int64_t t = 0; t < nt; t += kTokensRows) {
+      const int64_t mt = nt - t < kTokensRows ? nt - t : kTokensRows;
+      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
+      const float* yd = a.d + (t0 + t) * nb;
+      const int32_t* ys = a.ysum + (t0 + t) * nb;
+      float* yt = y + t * ldy + r;
+      switch (mt) {
+        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+        default: micro_rows<4>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
+      }
+    }
+  }
+}
+
+}  // namespace nt::kernels::avx512
