@@ -3,22 +3,15 @@
 // few tokens; each output element owns one 8-lane fp32 accumulator that receives its blocks in order, and is
 // reduced by one fixed horizontal sum, so the value of an element does not depend on the tile it was computed in.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-#include <immintrin.h>
 
 #include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx2 {
 namespace {
 
 constexpr int kRows = 4;  // weight rows per register tile
-// Register tiles are small fixed loops over arrays of vectors: unroll them fully so the arrays live in registers.
-#if defined(__clang__)
-#define NT_UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define NT_UNROLL _Pragma("GCC unroll 16")
-#endif
-
 // --- fp32 activations against F32 / BF16 / F16 (or converted) weight rows --------------------------------------
 // acc = fma(w[k..k+8], x[k..k+8], acc) for k in steps of 8; the tail is zero-padded to 8 lanes.
 

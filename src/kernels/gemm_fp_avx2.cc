@@ -22,19 +22,13 @@
 //          (bs0, bs1 the scales of the group's two blocks); a last group of 16 columns (8 bytes, one block) takes
 //          the first and the third step; y = hsum(acc) · wscale2.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-#include <immintrin.h>
 
 #include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx2 {
 namespace {
-
-#if defined(__clang__)
-#define NT_UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define NT_UNROLL _Pragma("GCC unroll 16")
-#endif
 
 // Software prefetch distance in bytes of each streamed weight row; the first kPrefetchBytes of a tile's rows are
 // requested at once when the tile starts.

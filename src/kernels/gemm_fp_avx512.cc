@@ -26,22 +26,12 @@
 // e2m1 · bs is exact (2 + 4 significant bits), so each product is the exact weight (up to the row's constant
 // factor) times x: the result is the dequantized weights' dot product up to fp32 rounding.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as maybe-uninitialized.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
 
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx512 {
 namespace {
-
-#if defined(__clang__)
-#define NT_UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define NT_UNROLL _Pragma("GCC unroll 16")
-#endif
 
 // Software prefetch distance in bytes of each streamed weight row; the first kPrefetchBytes of a tile's rows are
 // requested at once when the tile starts.

@@ -6,10 +6,10 @@
 //   Q4_K: m = madd(mins per 16, bsums);      acc += float(s)·(d·dy),  accm += float(m)·(dmin·dy)
 //   Q6_K: s -= 32·madd(scales, bsums);       acc += float(s)·(d·dy)        (q - 32 folded in through bsums)
 // and y = hsum(acc) (- hsum(accm)). Accumulators live in a small array so a super-block is decoded once per tile.
-#include <immintrin.h>
 
 #include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx2 {
 namespace {

@@ -10,15 +10,10 @@
 // floating-point steps are the AVX2 ones: Q4_K acc += float(s)·(d·dy), accm += float(m)·(dmin·dy); Q6_K
 // acc += float(s − 32·m)·(d·dy); y = hsum(acc) (− hsum(accm)). So results are bitwise those of the AVX2 route.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as (maybe-)uninitialized.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
 
 #include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx512 {
 namespace {

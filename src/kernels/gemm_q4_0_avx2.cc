@@ -8,35 +8,16 @@
 // Stored rows: two rows per register (row 2p in the low 128 bits, 2p + 1 in the high), 4 int32 partial sums per
 // row, reduced to the rows' totals per block by two hadds.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-#include <immintrin.h>
-
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx2 {
 namespace {
-
-#if defined(__clang__)
-#define NT_UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define NT_UNROLL _Pragma("GCC unroll 16")
-#endif
 
 constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 chunks of 64 quant bytes
 constexpr int64_t kPrefetchRecords = 8;  // software prefetch distance of the packed stream, in records
 constexpr int kPrefetchBlocks = 8;       // ... of each stored row, in 18-byte blocks
 constexpr int kTokens = 4;               // tokens per register tile
-
-inline int32_t i32_at(const int8_t* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
-inline uint64_t u16_at(const uint8_t* p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return h;
-}
 
 // --- packed: 8 rows per register (one half of a 16-row group) --------------------------------------------------
 // Half h (rows 8h .. 8h+7 of the group) × RN tokens; writes the first nrows of the half.
@@ -134,46 +115,21 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
 void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += 8) {
-    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
-    const int h = static_cast<int>((r / 8) % 2);
-    const int nrows = static_cast<int>(nr - r < 8 ? nr - r : 8);
-    for (int64_t t = 0; t < nt; t += kTokens) {
-      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
-      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
-      const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* ys = a.ysum + (t0 + t) * nb;
-      float* yt = y + t * ldy + r;
-      switch (mt) {
-        case 1: micro_packed<1>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        case 2: micro_packed<2>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        case 3: micro_packed<3>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        default: micro_packed<4>(g, h, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-      }
-    }
-  }
+  for_tiles<kTokens>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
+    const int64_t tt = t0 + t;
+    micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, static_cast<int>((r / 8) % 2), nrows, nb, a.qs + tt * a.n_in,
+                     a.d + tt * nb, a.ysum + tt * nb, a.n_in, y + t * ldy + r, ldy);
+  });
 }
 
 void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += 4) {
-    const int nrows = static_cast<int>(nr - r < 4 ? nr - r : 4);
+  for_tiles<kTokens>(nr, nt, 4, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const uint8_t* rows[4];
-    for (int j = 0; j < 4; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
-    for (int64_t t = 0; t < nt; t += kTokens) {
-      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
-      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
-      const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* ys = a.ysum + (t0 + t) * nb;
-      float* yt = y + t * ldy + r;
-      switch (mt) {
-        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        default: micro_rows<4>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-      }
-    }
-  }
+    row_pointers(w, ws, r, nrows, 4, rows);
+    const int64_t tt = t0 + t;
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb, a.n_in, y + t * ldy + r, ldy);
+  });
 }
 
 void block_sums(const int8_t* qs, int64_t n, int32_t* sums) {

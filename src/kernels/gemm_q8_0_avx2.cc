@@ -6,36 +6,17 @@
 // each row's block total builds up in its own int32 lane over the 8 chunks: no horizontal sums.
 // Stored rows: one row's block per register (8 lanes), reduced to the totals of 4 rows per block by three hadds.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-#include <immintrin.h>
-
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx2 {
 namespace {
-
-#if defined(__clang__)
-#define NT_UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define NT_UNROLL _Pragma("GCC unroll 16")
-#endif
 
 constexpr size_t kRecord = 32 + 8 * 64;  // kQ8_0Rows16: 16 fp16 scales + 8 chunks of 64 weight bytes
 constexpr int64_t kPrefetchRecords = 4;  // software prefetch distance of the packed stream, in records
 constexpr int kPrefetchBlocks = 8;       // ... of each stored row, in 34-byte blocks
 constexpr int kTokens = 4;               // tokens per register tile (packed)
 constexpr int kTokensRows = 2;           // tokens per register tile (stored rows: 4 rows × 2 tokens of lanes)
-
-inline int32_t i32_at(const int8_t* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
-inline uint64_t u16_at(const uint8_t* p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return h;
-}
 
 // --- packed: 8 rows per register (one half of a 16-row group) --------------------------------------------------
 template <int RN>
@@ -120,42 +101,21 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
 void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += 8) {
-    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
-    const int h = static_cast<int>((r / 8) % 2);
-    const int nrows = static_cast<int>(nr - r < 8 ? nr - r : 8);
-    for (int64_t t = 0; t < nt; t += kTokens) {
-      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
-      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
-      const float* yd = a.d + (t0 + t) * nb;
-      float* yt = y + t * ldy + r;
-      switch (mt) {
-        case 1: micro_packed<1>(g, h, nrows, nb, yq, yd, a.n_in, yt, ldy); break;
-        case 2: micro_packed<2>(g, h, nrows, nb, yq, yd, a.n_in, yt, ldy); break;
-        case 3: micro_packed<3>(g, h, nrows, nb, yq, yd, a.n_in, yt, ldy); break;
-        default: micro_packed<4>(g, h, nrows, nb, yq, yd, a.n_in, yt, ldy); break;
-      }
-    }
-  }
+  for_tiles<kTokens>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
+    const int64_t tt = t0 + t;
+    micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, static_cast<int>((r / 8) % 2), nrows, nb, a.qs + tt * a.n_in,
+                     a.d + tt * nb, a.n_in, y + t * ldy + r, ldy);
+  });
 }
 
 void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += 4) {
-    const int nrows = static_cast<int>(nr - r < 4 ? nr - r : 4);
+  for_tiles<kTokensRows>(nr, nt, 4, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const uint8_t* rows[4];
-    for (int j = 0; j < 4; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
-    for (int64_t t = 0; t < nt; t += kTokensRows) {
-      const int64_t mt = nt - t < kTokensRows ? nt - t : kTokensRows;
-      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
-      const float* yd = a.d + (t0 + t) * nb;
-      float* yt = y + t * ldy + r;
-      switch (mt) {
-        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, a.n_in, yt, ldy); break;
-        default: micro_rows<2>(rows, nrows, nb, yq, yd, a.n_in, yt, ldy); break;
-      }
-    }
-  }
+    row_pointers(w, ws, r, nrows, 4, rows);
+    const int64_t tt = t0 + t;
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r, ldy);
+  });
 }
 
 }  // namespace nt::kernels::avx2

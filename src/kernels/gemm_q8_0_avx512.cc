@@ -8,41 +8,17 @@
 // Stored rows: two rows per register (row 2p in the low 256 bits), 8 lanes per row, reduced to the 8 rows'
 // totals per block by unpack-add steps.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
-// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as (maybe-)uninitialized.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 
 namespace nt::kernels::avx512 {
 namespace {
-
-#if defined(__clang__)
-#define NT_UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define NT_UNROLL _Pragma("GCC unroll 16")
-#endif
 
 constexpr size_t kRecord = 32 + 8 * 64;  // kQ8_0Rows16: 16 fp16 scales + 8 chunks of 64 weight bytes
 constexpr int64_t kPrefetchRecords = 4;  // software prefetch distance of the packed stream, in records
 constexpr int kPrefetchBlocks = 32;      // ... of each stored row, in 34-byte blocks
 constexpr int kTokens = 8;               // tokens per register tile (packed)
 constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
-
-inline int32_t i32_at(const int8_t* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
-inline uint64_t u16_at(const uint8_t* p) {
-  uint16_t h;
-  __builtin_memcpy(&h, p, 2);
-  return h;
-}
 
 // --- packed: 16 rows per register ------------------------------------------------------------------------------
 template <int RN>
@@ -133,49 +109,21 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
 void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += 16) {
-    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
-    const __mmask16 m = nr - r >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (nr - r)) - 1);
-    for (int64_t t = 0; t < nt; t += kTokens) {
-      const int64_t mt = nt - t < kTokens ? nt - t : kTokens;
-      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
-      const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* ys = a.ysum + (t0 + t) * nb;
-      float* yt = y + t * ldy + r;
-      switch (mt) {
-        case 1: micro_packed<1>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-        case 2: micro_packed<2>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-        case 3: micro_packed<3>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-        case 4: micro_packed<4>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-        case 5: micro_packed<5>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-        case 6: micro_packed<6>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-        case 7: micro_packed<7>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-        default: micro_packed<8>(g, nb, yq, yd, ys, a.n_in, yt, ldy, m); break;
-      }
-    }
-  }
+  for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
+    const int64_t tt = t0 + t;
+    micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb,
+                     a.n_in, y + t * ldy + r, ldy, static_cast<__mmask16>((1u << nrows) - 1));
+  });
 }
 
 void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += 8) {
-    const int nrows = static_cast<int>(nr - r < 8 ? nr - r : 8);
+  for_tiles<kTokensRows>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const uint8_t* rows[8];
-    for (int j = 0; j < 8; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
-    for (int64_t t = 0; t < nt; t += kTokensRows) {
-      const int64_t mt = nt - t < kTokensRows ? nt - t : kTokensRows;
-      const int8_t* yq = a.qs + (t0 + t) * a.n_in;
-      const float* yd = a.d + (t0 + t) * nb;
-      const int32_t* ys = a.ysum + (t0 + t) * nb;
-      float* yt = y + t * ldy + r;
-      switch (mt) {
-        case 1: micro_rows<1>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        case 2: micro_rows<2>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        case 3: micro_rows<3>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-        default: micro_rows<4>(rows, nrows, nb, yq, yd, ys, a.n_in, yt, ldy); break;
-      }
-    }
-  }
+    row_pointers(w, ws, r, nrows, 8, rows);
+    const int64_t tt = t0 + t;
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb, a.n_in, y + t * ldy + r, ldy);
+  });
 }
 
 }  // namespace nt::kernels::avx512

@@ -1,0 +1,68 @@
+// What every per-ISA kernel file (*_avx2.cc, *_avx512.cc) starts from: the intrinsics header, the unroll pragma,
+// unaligned little-endian loads, and the tile loops that turn a run-time token count into a compile-time register
+// tile. Include only from files compiled with the AVX2 flags or a superset; the anonymous namespace gives each of
+// those files its own copy, so no out-of-line version can be picked by the linker for code compiled for another
+// instruction set.
+#pragma once
+
+// GCC 12 reports the _mm512_undefined_* placeholders inside its own AVX-512 intrinsics as (maybe-)uninitialized.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+
+#include <cstdint>
+
+// Register tiles are small fixed loops over arrays of vectors: unroll them fully so the arrays live in registers.
+#if defined(__clang__)
+#define NT_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define NT_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+namespace nt::kernels {
+namespace {
+
+inline int32_t i32_at(const int8_t* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+inline uint64_t u16_at(const uint8_t* p) {
+  uint16_t h;
+  __builtin_memcpy(&h, p, 2);
+  return h;
+}
+
+// f.template operator()<RN>() with RN = n, 1 <= n <= kMax, as a compile-time constant.
+template <int kMax, int RN = 1, class F>
+inline void with_tokens(int64_t n, F&& f) {
+  if constexpr (RN < kMax) {
+    if (n != RN) return with_tokens<kMax, RN + 1>(n, f);
+  }
+  f.template operator()<RN>();
+}
+
+// The tile loop of a kernel: output rows in groups of `rows` (a packed group or a register tile of stored rows),
+// tokens in tiles of at most kTokens; f.template operator()<RN>(r, nrows, t) computes rows [r, r + nrows) for
+// tokens [t, t + RN) of the tile.
+template <int kTokens, class F>
+inline void for_tiles(int64_t nr, int64_t nt, int64_t rows, F&& f) {
+  for (int64_t r = 0; r < nr; r += rows) {
+    const int nrows = static_cast<int>(nr - r < rows ? nr - r : rows);
+    for (int64_t t = 0; t < nt; t += kTokens) {
+      with_tokens<kTokens>(nt - t < kTokens ? nt - t : kTokens,
+                           [&]<int RN>() { f.template operator()<RN>(r, nrows, t); });
+    }
+  }
+}
+
+// Pointers to `n` stored rows from row r (ws bytes apart); a short tile repeats its last row.
+inline void row_pointers(const uint8_t* w, size_t ws, int64_t r, int nrows, int n, const uint8_t** rows) {
+  for (int j = 0; j < n; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
+}
+
+}  // namespace
+}  // namespace nt::kernels
