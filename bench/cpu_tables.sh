@@ -4,16 +4,20 @@
 # $OUT/results.jsonl and the Markdown tables to stdout.
 #
 #   bash bench/cpu_tables.sh                 # 8B Q8_0 + Q4_0, 30B-A3B Q4_0
-#   MODELS="8b:q4_0" THREADS="2" bash bench/cpu_tables.sh
+#   MODELOPT=1 bash bench/cpu_tables.sh      # the same plus the 8B ModelOpt FP8 and NVFP4 checkpoints
+#   MODELS="8b:nvfp4" THREADS="2" bash bench/cpu_tables.sh
 #
-# Environment: OUT (model files and results; default ${TMPDIR:-/tmp}/nemotron-bench; needs ~35 GB for all
-# three models), MODELS (list of shape:type), THREADS (list), P / N (prompt and generated tokens, 512 / 128),
-# P1 / N1 (the 1-thread runs, default the same).
+# Environment: OUT (model files and results; default ${TMPDIR:-/tmp}/nemotron-bench; needs ~35 GB for the three
+# GGUF models, ~16 GB more for the two ModelOpt directories), MODELS (list of shape:type; a ModelOpt type, fp8,
+# fp8_per_channel, nvfp4 or w4a16_nvfp4, is synthesized as a Hugging Face directory), MODELOPT=1 (appends
+# 8b:fp8 8b:nvfp4 to MODELS), THREADS (list), P / N (prompt and generated tokens, 512 / 128), P1 / N1 (the
+# 1-thread runs, default the same).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin/nemotron}
 OUT=${OUT:-${TMPDIR:-/tmp}/nemotron-bench}
 MODELS=${MODELS:-"8b:q8_0 8b:q4_0 30b-a3b:q4_0"}
+if [ "${MODELOPT:-0}" = 1 ]; then MODELS="$MODELS 8b:fp8 8b:nvfp4"; fi
 THREADS=${THREADS:-"2 1"}
 P=${P:-512}
 N=${N:-128}
@@ -35,18 +39,22 @@ results="$OUT/results.jsonl"
 : > "$results"
 for m in $MODELS; do
   shape=${m%%:*} type=${m##*:}
-  file="$OUT/nemotron-$shape-$type.gguf"
-  if [ ! -s "$file" ]; then
+  case "$type" in
+    fp8|fp8_per_channel|nvfp4|w4a16_nvfp4) file="$OUT/nemotron-$shape-$type" weights="$file/*.safetensors" written="$file/config.json" ;;
+    *) file="$OUT/nemotron-$shape-$type.gguf" weights="$file" written="$file" ;;
+  esac
+  # A directory gets its config.json last, so it marks a complete write.
+  if [ ! -s "$written" ]; then
     start=$(date +%s.%N)
     "$BIN" synth --config "$(config_of "$shape")" --type "$type" --out "$file" >&2
     end=$(date +%s.%N)
-    python3 -c "import json,os,sys; print(json.dumps({'synth': sys.argv[1], 'type': sys.argv[2], 'seconds': float(sys.argv[4]) - float(sys.argv[3]), 'bytes': os.path.getsize(sys.argv[5])}))" \
-      "$shape" "$type" "$start" "$end" "$file" >> "$results"
+    python3 -c "import json,glob,os,sys; print(json.dumps({'synth': sys.argv[1], 'type': sys.argv[2], 'seconds': float(sys.argv[4]) - float(sys.argv[3]), 'bytes': sum(os.path.getsize(f) for f in glob.glob(sys.argv[5]))}))" \
+      "$shape" "$type" "$start" "$end" "$weights" >> "$results"
   fi
-  # Warm page cache: the file was just written or other models pushed it out; a decode that reads weights from
-  # disk measures the disk, not the engine.
-  cat "$file" > /dev/null
   for t in $THREADS; do
+    # Warm page cache: the file was just written or other models pushed it out; a decode that reads weights from
+    # disk measures the disk, not the engine.
+    cat $weights > /dev/null
     p=$P n=$N
     if [ "$t" = 1 ]; then p=$P1 n=$N1; fi
     "$BIN" bench -m "$file" -p "$p" -n "$n" -t "$t" --json |

@@ -181,7 +181,8 @@ int cmd_bench(int argc, char** argv) {
     return fail("bench", Status::error("-p + -n is too long"));
   }
   ThreadPool pool(*threads);
-  const std::string type = dominant_type(lm.store());
+  // A ModelOpt checkpoint is named by its algorithm: its excluded BF16 matrices may well hold more bytes.
+  const std::string type = c.quant.enabled() ? std::string(modelopt_algo_name(c.quant.algo)) : dominant_type(lm.store());
   const perf::PeakKind kind = perf::peak_kind_for_type(type);
 
   // Rooflines first (their buffers are freed before the model's peak memory is recorded).

@@ -36,7 +36,8 @@ int cmd_quantize(int argc, char** argv) {
   auto model = HybridLM::load(dir, LoadOptions{.pack_weights = false});  // reads the weights, computes nothing
   if (!model) return fail("quantize", model.status());
   if (modelopt) {
-    auto st = export_modelopt(dir, out, algo, (*model)->config(), (*model)->weights(), (*model)->store());
+    auto st = export_modelopt(dir, out, algo, (*model)->config(), (*model)->weights(), (*model)->store(),
+                              hardware_threads());
     if (!st) return fail("quantize", st.status());
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "wrote %s (ModelOpt %s: %lld weights quantized, %lld kept) in %.1f s\n", out.c_str(),

@@ -31,7 +31,7 @@ const std::vector<Command>& commands() {
       {"tokenize", "text -> token ids (JSON array; --jsonl: one array per line)", cmd_tokenize},
       {"detokenize", "token ids -> text", cmd_detokenize},
       {"quantize", "write a model as a llama.cpp GGUF (--type q8_0|q4_0|q4_k_m|q6_k|bf16|f16|f32) or a ModelOpt checkpoint (--type fp8|nvfp4|...)", cmd_quantize},
-      {"synth", "write a random-weight model of a config as GGUF, streaming", cmd_synth},
+      {"synth", "write a random-weight model of a config (GGUF, or a Hugging Face / ModelOpt directory), streaming", cmd_synth},
       {"bench", "prefill/decode speed against the measured bandwidth and compute rooflines (--json)", cmd_bench},
       {"vocab", "write a tokenizer directory as a vocabulary-only GGUF (tokenizer.ggml.* metadata)", cmd_vocab},
       {"serve", "OpenAI-compatible HTTP server with continuous batching and state reuse", cmd_serve},

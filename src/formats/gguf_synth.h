@@ -1,6 +1,6 @@
-// Random-weight models of any size, written straight to GGUF (`nemotron synth`): the matrices have no
-// backing memory; their rows are generated on demand from (tensor name, row) while the file is written,
-// so memory stays at one block of rows whatever the model size. Small per-channel vectors are real.
+// Random-weight models of any size, written straight to GGUF (`nemotron synth --type q4_0 ...`): the rows of
+// formats/synth_weights.h are generated on demand while the file is written, so memory stays at one block of rows
+// whatever the model size. (formats/hf_synth.h writes the same weights as a Hugging Face directory.)
 #pragma once
 
 #include <cstdint>
@@ -10,13 +10,10 @@
 
 #include "core/status.h"
 #include "formats/gguf_export.h"
+#include "formats/synth_weights.h"
 #include "model/config.h"
 
 namespace nt {
-
-// The config with every width and count scaled by f (0 < f <= 1), keeping block-size multiples and the
-// head / group structure; the layer pattern is unchanged.
-ModelConfig shrink_config(ModelConfig c, double f);
 
 // `extra`: metadata written after the model keys, e.g. a tokenizer (gguf_tokenizer_metadata) so that text
 // commands and the server can drive the random model.

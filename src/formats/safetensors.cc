@@ -3,7 +3,6 @@
 #include <dirent.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -174,37 +173,6 @@ Status TensorStore::add_view(TensorView view, std::shared_ptr<const void> owner)
 const TensorView* TensorStore::find(const std::string& name) const {
   auto it = tensors_.find(name);
   return it == tensors_.end() ? nullptr : &it->second;
-}
-
-}  // namespace nt
-
-namespace nt {
-
-Status write_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
-                         const std::map<std::string, std::string>& metadata) {
-  Json header = Json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
-  uint64_t offset = 0;
-  for (const auto& t : tensors) {
-    uint64_t numel = 1;
-    for (int64_t d : t.shape) numel *= static_cast<uint64_t>(d);
-    if (numel * dtype_size(t.dtype) != t.nbytes) {
-      return Status::error(cat("write_safetensors: tensor '", t.name, "' has ", t.nbytes, " bytes, shape needs ", numel * dtype_size(t.dtype)));
-    }
-    header[t.name] = {{"dtype", std::string(dtype_name(t.dtype))}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.nbytes}}};
-    offset += t.nbytes;
-  }
-  std::string h = header.dump();
-  h.append((8 - h.size() % 8) % 8, ' ');
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), std::fclose);
-  if (!f) return Status::error(cat("cannot create ", path));
-  unsigned char len[8];
-  uint64_t n = h.size();
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
-  bool ok = std::fwrite(len, 1, 8, f.get()) == 8 && std::fwrite(h.data(), 1, h.size(), f.get()) == h.size();
-  for (const auto& t : tensors) ok = ok && (t.nbytes == 0 || std::fwrite(t.data, 1, t.nbytes, f.get()) == t.nbytes);
-  if (!ok || std::fflush(f.get()) != 0) return Status::error(cat("error writing ", path));
-  return Status::ok();
 }
 
 }  // namespace nt

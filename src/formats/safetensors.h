@@ -64,7 +64,8 @@ struct TensorToWrite {
   size_t nbytes;
 };
 
-// Writes a safetensors file (header padded to 8 bytes, tensors in the given order).
+// Writes a safetensors file from tensors in memory (header padded to 8 bytes, tensors in the given order).
+// Streamed and sharded writing: formats/safetensors_write.h.
 Status write_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                          const std::map<std::string, std::string>& metadata = {});
 

@@ -4,7 +4,14 @@ namespace nt::perf {
 namespace {
 
 double vec_bytes(const std::vector<float>& v) { return 4.0 * static_cast<double>(v.size()); }
-double mat_bytes(const Linear& l) { return static_cast<double>(l.w.nbytes) + vec_bytes(l.bias); }
+// The stored codes plus the ModelOpt scales a kernel reads with them: NVFP4 one E4M3 byte per 16 inputs, FP8 per
+// channel one F32 per row (per-tensor scales are a scalar).
+double scale_bytes(const TensorView& w) {
+  if (w.wq == WeightQuant::Nvfp4) return static_cast<double>(w.numel() / 16);
+  if (w.wq == WeightQuant::Fp8 && w.wscale != nullptr) return 4.0 * static_cast<double>(w.dim(0));
+  return 0.0;
+}
+double mat_bytes(const Linear& l) { return static_cast<double>(l.w.nbytes) + scale_bytes(l.w) + vec_bytes(l.bias); }
 double mat_elems(const Linear& l) { return l.w.data == nullptr ? 0.0 : static_cast<double>(l.w.numel()); }
 double mlp_bytes(const MlpWeights& m) { return mat_bytes(m.up_proj) + mat_bytes(m.down_proj); }
 double mlp_elems(const MlpWeights& m) { return mat_elems(m.up_proj) + mat_elems(m.down_proj); }

@@ -1,9 +1,7 @@
 #include "quant/modelopt_export.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -12,7 +10,9 @@
 #include "core/json.h"
 #include "core/mapped_file.h"
 #include "core/strings.h"
+#include "formats/safetensors_write.h"
 #include "ops/linear.h"
+#include "quant/modelopt_stream.h"
 
 namespace nt {
 
@@ -61,58 +61,6 @@ std::vector<RoleLinear> all_linears(const ModelWeights& w) {
   return out;
 }
 
-// A quantized weight's tensors, owned.
-struct Quantized {
-  std::vector<uint8_t> weight, block_scale;
-  std::vector<float> scale;  // FP8: [1] or [out]; NVFP4: weight_scale_2 [1]
-};
-
-float amax(const float* x, int64_t n) {
-  float m = 0;
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
-  return m;
-}
-
-Quantized quantize_weight(const TensorView& t, ModelOptAlgo algo) {
-  const int64_t out = t.dim(0), in = t.dim(1);
-  std::vector<float> w(static_cast<size_t>(out * in));
-  convert_rows(t, 0, out, w.data());
-  Quantized q;
-  if (!modelopt_algo_is_nvfp4(algo)) {
-    q.weight.resize(w.size());
-    const bool per_channel = algo == ModelOptAlgo::Fp8PerChannel;
-    const float tensor_amax = per_channel ? 0.0f : amax(w.data(), out * in);
-    for (int64_t o = 0; o < out; ++o) {
-      const float* row = w.data() + o * in;
-      float s = (per_channel ? amax(row, in) : tensor_amax) / 448.0f;
-      if (!(s > 0.0f) || !std::isfinite(s)) s = 1.0f;
-      if (per_channel || o == 0) q.scale.push_back(s);
-      for (int64_t i = 0; i < in; ++i) q.weight[static_cast<size_t>(o * in + i)] = f32_to_e4m3(row[i] / s);
-    }
-    return q;
-  }
-  float s2 = amax(w.data(), out * in) / (6.0f * 448.0f);
-  if (!(s2 > 0.0f) || !std::isfinite(s2)) s2 = 1.0f;
-  q.scale = {s2};
-  const int64_t nb = in / 16;
-  q.weight.assign(static_cast<size_t>(out * in / 2), 0);
-  q.block_scale.resize(static_cast<size_t>(out * nb));
-  for (int64_t o = 0; o < out; ++o) {
-    for (int64_t b = 0; b < nb; ++b) {
-      const float* x = w.data() + o * in + b * 16;
-      const uint8_t bs = f32_to_e4m3(amax(x, 16) / 6.0f / s2);
-      q.block_scale[static_cast<size_t>(o * nb + b)] = bs;
-      const float v = e4m3_to_f32(bs);
-      const float denom = (v > 0.0f ? v : 1.0f) * s2;
-      for (int j = 0; j < 16; ++j) {
-        const uint8_t code = f32_to_e2m1(x[j] / denom);
-        q.weight[static_cast<size_t>((o * in + b * 16 + j) / 2)] |= static_cast<uint8_t>((j & 1) ? code << 4 : code);
-      }
-    }
-  }
-  return q;
-}
-
 Json quant_description(ModelOptAlgo algo, const std::vector<std::string>& exclude, bool hf_layout) {
   Json j = Json::object();
   if (!hf_layout) j["quant_method"] = "modelopt";
@@ -157,8 +105,18 @@ std::vector<std::string> modelopt_default_exclude(const ModelConfig& c, const st
   return ex;
 }
 
+Status write_modelopt_configs(const std::string& out_dir, Json config, ModelOptAlgo algo,
+                              const std::vector<std::string>& exclude, const std::string& producer) {
+  config["quantization_config"] = quant_description(algo, exclude, false);
+  config["quantization_config"]["producer"] = {{"name", producer}};
+  NT_RETURN_IF_ERROR(write_text(out_dir + "/config.json", config.dump(2) + "\n"));
+  Json hf = {{"producer", {{"name", producer}}}, {"quantization", quant_description(algo, exclude, true)}};
+  return write_text(out_dir + "/hf_quant_config.json", hf.dump(2) + "\n");
+}
+
 Result<ModelOptExportStats> export_modelopt(const std::string& src_dir, const std::string& out_dir, ModelOptAlgo algo,
-                                            const ModelConfig& c, const ModelWeights& w, const TensorStore& store) {
+                                            const ModelConfig& c, const ModelWeights& w, const TensorStore& store,
+                                            int threads) {
   namespace fs = std::filesystem;
   if (c.quant.enabled()) {
     return Status::error(cat(src_dir, " is already quantized (", modelopt_algo_name(c.quant.algo), "); quantize from a BF16/F16/F32 checkpoint"));
@@ -169,8 +127,6 @@ Result<ModelOptExportStats> export_modelopt(const std::string& src_dir, const st
   if (fs::exists(out_dir, ec) && fs::equivalent(out_dir, src_dir, ec)) {
     return Status::error(cat("--out ", out_dir, " is the source directory; choose a new directory"));
   }
-  fs::create_directories(out_dir, ec);
-  if (ec) return Status::error(cat("cannot create ", out_dir, ": ", ec.message()));
 
   ModelOptConfig qc;
   qc.algo = algo;
@@ -181,55 +137,30 @@ Result<ModelOptExportStats> export_modelopt(const std::string& src_dir, const st
   for (const auto& rl : all_linears(w)) {
     const TensorView& t = rl.l->w;
     if (rl.role == "lm_head" && t.data == w.embeddings.data) { stats.kept++; continue; }  // tied to the embeddings
-    const bool named = ends_with(t.name, ".weight") && store.find(t.name) != nullptr;
-    const std::string module = named ? t.name.substr(0, t.name.size() - 7) : "";
-    const bool fits = !modelopt_algo_is_nvfp4(algo) || t.dim(1) % 16 == 0;
-    if (!named || qc.excluded(module) || !fits || t.quantized()) { stats.kept++; continue; }
+    const bool named = store.find(t.name) != nullptr;  // stacked experts are slices named "<tensor>[e]"
+    if (!named || t.quantized() || !modelopt_quantizes(qc, t.name, t.shape)) { stats.kept++; continue; }
     targets[t.name] = &t;
   }
-
-  std::deque<Quantized> owned;
-  std::deque<float> scalars;
-  std::vector<TensorToWrite> out;
+  std::vector<SourceTensor> sources;
   for (const auto& [name, t] : store.tensors()) {
     if (t.quantized()) return Status::error(cat("tensor '", name, "' is stored as ", t.type_name(), "; quantize from a safetensors checkpoint"));
-    auto it = targets.find(name);
-    if (it == targets.end()) {
-      out.push_back({name, t.dtype, t.shape, t.data, t.nbytes});
-      continue;
+    SourceTensor s{name, t.dtype, t.shape, t.data, {}, false};
+    if (auto it = targets.find(name); it != targets.end()) {
+      const TensorView* v = it->second;
+      s.raw = nullptr;
+      s.rows = [v](int64_t row, int64_t count, float* out) { convert_rows(*v, row, count, out); };
+      s.quantize = true;
+      stats.quantized++;
     }
-    const TensorView& v = *it->second;
-    const std::string module = name.substr(0, name.size() - 7);
-    const int64_t o = v.dim(0), in = v.dim(1);
-    Quantized& q = owned.emplace_back(quantize_weight(v, algo));
-    stats.quantized++;
-    if (modelopt_algo_is_nvfp4(algo)) {
-      out.push_back({name, DType::U8, {o, in / 2}, q.weight.data(), q.weight.size()});
-      out.push_back({module + ".weight_scale", DType::F8_E4M3, {o, in / 16}, q.block_scale.data(), q.block_scale.size()});
-      out.push_back({module + ".weight_scale_2", DType::F32, {}, q.scale.data(), 4});
-    } else {
-      out.push_back({name, DType::F8_E4M3, {o, in}, q.weight.data(), q.weight.size()});
-      if (algo == ModelOptAlgo::Fp8PerChannel) {
-        out.push_back({module + ".weight_scale", DType::F32, {o}, q.scale.data(), q.scale.size() * 4});
-      } else {
-        out.push_back({module + ".weight_scale", DType::F32, {}, q.scale.data(), 4});
-      }
-    }
-    if (algo == ModelOptAlgo::Fp8 || algo == ModelOptAlgo::Nvfp4) {
-      scalars.push_back(1.0f);  // no activation calibration (see the header)
-      out.push_back({module + ".input_scale", DType::F32, {}, &scalars.back(), 4});
-    }
+    sources.push_back(std::move(s));
   }
-  std::sort(out.begin(), out.end(), [](const TensorToWrite& a, const TensorToWrite& b) { return a.name < b.name; });
-  NT_RETURN_IF_ERROR(write_safetensors(out_dir + "/model.safetensors", out, {{"format", "pt"}}));
+  NT_ASSIGN_OR_RETURN(std::vector<StreamedTensor> streams, modelopt_stream(std::move(sources), algo));
+  ThreadPool pool(threads);
+  NT_RETURN_IF_ERROR(write_safetensors_checkpoint(out_dir, streams, {}, pool));
 
   NT_ASSIGN_OR_RETURN(std::string text, read_text_file(cfg_path, size_t{16} << 20));
   NT_ASSIGN_OR_RETURN(Json cfg, parse_json(text, cfg_path));
-  cfg["quantization_config"] = quant_description(algo, qc.exclude, false);
-  cfg["quantization_config"]["producer"] = {{"name", "nemotron.cpp quantize"}};
-  NT_RETURN_IF_ERROR(write_text(out_dir + "/config.json", cfg.dump(2) + "\n"));
-  Json hf = {{"producer", {{"name", "nemotron.cpp quantize"}}}, {"quantization", quant_description(algo, qc.exclude, true)}};
-  NT_RETURN_IF_ERROR(write_text(out_dir + "/hf_quant_config.json", hf.dump(2) + "\n"));
+  NT_RETURN_IF_ERROR(write_modelopt_configs(out_dir, std::move(cfg), algo, qc.exclude, "nemotron.cpp quantize"));
 
   // Tokenizer, generation config, chat template: copied as they are.
   for (const auto& e : fs::directory_iterator(src_dir, ec)) {

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Cross-checks `nemotron quantize --type fp8|nvfp4|...` with the independent reference: the engine writes a
-ModelOpt checkpoint, then `nemotron logits` on it must equal the reference's logits on the same files
-(modelopt_ref dequantizes them from the spec: nibble order, block-scale layout, scale names), and the
-reference must find exactly the expected ModelOpt tensors.
+"""Cross-checks `nemotron quantize --type fp8|nvfp4|...` (or `nemotron synth --type ...` to a directory) with the
+independent reference: the engine writes a ModelOpt checkpoint, then `nemotron logits` on it must equal the
+reference's logits on the same files (modelopt_ref dequantizes them from the spec: nibble order, block-scale
+layout, scale names; safetensors_io reads the shards through the index), and the reference must find exactly the
+expected ModelOpt tensors.
 
   check_modelopt_export.py --cli build/bin/nemotron --model tests/fixtures/moe_f32 --type nvfp4 --work DIR
+  check_modelopt_export.py --cli build/bin/nemotron --synth-config configs/Nemotron-H-8B.json --scale 0.03125 \
+      --max-shard-mb 1 --type fp8 --work DIR
 """
 import argparse
 import os
@@ -27,7 +30,11 @@ TOKENS = [5, 17, 99, 3, 64, 127, 0, 42, 8, 77, 31, 2, 90]
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", required=True)
-    ap.add_argument("--model", required=True)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", help="a Hugging Face directory to quantize")
+    src.add_argument("--synth-config", help="a config to synthesize random weights for, straight to --type")
+    ap.add_argument("--scale", default="1", help="--synth-config: the synth's --scale")
+    ap.add_argument("--max-shard-mb", default="5000", help="--synth-config: the synth's --max-shard-mb")
     ap.add_argument("--type", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--atol", type=float, default=1e-4)
@@ -36,7 +43,14 @@ def main(argv=None):
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     out = os.path.join(args.work, "q")
-    subprocess.run([args.cli, "quantize", "-m", args.model, "--type", args.type, "--out", out], check=True)
+    if args.model:
+        subprocess.run([args.cli, "quantize", "-m", args.model, "--type", args.type, "--out", out], check=True)
+    else:
+        subprocess.run([args.cli, "synth", "--config", args.synth_config, "--scale", args.scale, "--type", args.type,
+                        "--max-shard-mb", args.max_shard_mb, "--out", out], check=True)
+        if float(args.max_shard_mb) < 5000 and not os.path.exists(os.path.join(out, safetensors_io.INDEX_NAME)):
+            print(f"FAIL: expected a sharded checkpoint with {safetensors_io.INDEX_NAME}")
+            return 1
     qcfg = modelopt_ref.load_quant_config(out)
     dtypes = {}
     raw = safetensors_io.read_checkpoint(out, dtypes)
