@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "core/strings.h"
 
@@ -71,6 +73,15 @@ Result<std::string> read_text_file(const std::string& path, size_t max_bytes) {
   }
   ::close(fd);
   return out;
+}
+
+Status write_text_file(const std::string& path, const std::string& text) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), std::fclose);
+  if (!f) return Status::error(cat("cannot create ", path, ": ", std::strerror(errno)));
+  if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size() || std::fflush(f.get()) != 0) {
+    return Status::error(cat("error writing ", path, ": ", std::strerror(errno)));
+  }
+  return Status::ok();
 }
 
 bool file_exists(const std::string& path) {

@@ -35,6 +35,9 @@ void release_file_pages(const uint8_t* p, size_t n);
 // Reads a whole (small) file into a string: configs, JSON indexes, templates. Refuses files above max_bytes.
 Result<std::string> read_text_file(const std::string& path, size_t max_bytes = size_t{256} << 20);
 
+// Creates (or truncates) path and writes text to it: configs, JSON indexes. The error names the path and the cause.
+Status write_text_file(const std::string& path, const std::string& text);
+
 bool file_exists(const std::string& path);
 
 }  // namespace nt

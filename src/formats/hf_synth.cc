@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <memory>
 
+#include "core/mapped_file.h"
 #include "core/strings.h"
 #include "formats/safetensors_write.h"
 #include "formats/synth_weights.h"
@@ -134,14 +133,6 @@ const char* torch_dtype_name(DType t) {
   }
 }
 
-Status write_text(const std::string& path, const std::string& text) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), std::fclose);
-  if (!f || std::fwrite(text.data(), 1, text.size(), f.get()) != text.size() || std::fflush(f.get()) != 0) {
-    return Status::error(cat("error writing ", path));
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Result<HfSynthStats> synth_hf(const std::string& dir, const ModelConfig& config, const HfSynthOptions& o) {
@@ -174,7 +165,7 @@ Result<HfSynthStats> synth_hf(const std::string& dir, const ModelConfig& config,
   if (qc.enabled()) {
     NT_RETURN_IF_ERROR(write_modelopt_configs(dir, std::move(cfg), o.algo, qc.exclude, "nemotron.cpp synth"));
   } else {
-    NT_RETURN_IF_ERROR(write_text(dir + "/config.json", cfg.dump(2) + "\n"));
+    NT_RETURN_IF_ERROR(write_text_file(dir + "/config.json", cfg.dump(2) + "\n"));
   }
   return planner.stats();
 }

@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "core/json.h"
+#include "core/mapped_file.h"
 #include "core/strings.h"
 #include "formats/safetensors.h"
 
@@ -135,12 +136,7 @@ Status write_safetensors_checkpoint(const std::string& dir, const std::vector<St
     NT_RETURN_IF_ERROR(write_safetensors_streamed(dir + "/" + name, shards[i], options.metadata, pool));
   }
   // The index last: a directory interrupted mid-write has no index and fails to load instead of loading part.
-  const std::string path = dir + "/model.safetensors.index.json";
-  const std::string text = index.dump(2) + "\n";
-  File f(std::fopen(path.c_str(), "wb"), std::fclose);
-  if (!f) return Status::error(cat("cannot create ", path, ": ", std::strerror(errno)));
-  if (std::fwrite(text.data(), 1, text.size(), f.get()) != text.size() || std::fflush(f.get()) != 0) return write_error(path);
-  return Status::ok();
+  return write_text_file(dir + "/model.safetensors.index.json", index.dump(2) + "\n");
 }
 
 Status write_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,

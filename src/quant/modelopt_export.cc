@@ -1,10 +1,8 @@
 #include "quant/modelopt_export.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <map>
-#include <memory>
 #include <set>
 
 #include "core/json.h"
@@ -71,14 +69,6 @@ Json quant_description(ModelOptAlgo algo, const std::vector<std::string>& exclud
   return j;
 }
 
-Status write_text(const std::string& path, const std::string& text) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), std::fclose);
-  if (!f || std::fwrite(text.data(), 1, text.size(), f.get()) != text.size() || std::fflush(f.get()) != 0) {
-    return Status::error(cat("error writing ", path));
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 bool modelopt_algo_from_type(const std::string& type, ModelOptAlgo* out) {
@@ -109,9 +99,9 @@ Status write_modelopt_configs(const std::string& out_dir, Json config, ModelOptA
                               const std::vector<std::string>& exclude, const std::string& producer) {
   config["quantization_config"] = quant_description(algo, exclude, false);
   config["quantization_config"]["producer"] = {{"name", producer}};
-  NT_RETURN_IF_ERROR(write_text(out_dir + "/config.json", config.dump(2) + "\n"));
+  NT_RETURN_IF_ERROR(write_text_file(out_dir + "/config.json", config.dump(2) + "\n"));
   Json hf = {{"producer", {{"name", producer}}}, {"quantization", quant_description(algo, exclude, true)}};
-  return write_text(out_dir + "/hf_quant_config.json", hf.dump(2) + "\n");
+  return write_text_file(out_dir + "/hf_quant_config.json", hf.dump(2) + "\n");
 }
 
 Result<ModelOptExportStats> export_modelopt(const std::string& src_dir, const std::string& out_dir, ModelOptAlgo algo,
