@@ -21,10 +21,10 @@ struct Act {
   // block's fp16 scale, widened to fp32).
   const int8_t* qs = nullptr;
   const float* d = nullptr;
-  // SIMD Q8_0 / Q4_0 routes: [T, n_in / 32] int32, per block Σ qs over its 32 quants (block_sums). The weights
-  // enter the integer dot products unsigned (Q4_0 nibbles 0..15, VNNI's Q8_0 w + 128), and −8·Σ / −128·Σ takes
-  // the offset out exactly.
-  const int32_t* ysum = nullptr;
+  // SIMD Q8_0 / Q4_0 routes: [T, n_in / 32] int32, per block −c·Σ qs over its 32 quants (block_bias). The weights
+  // enter the integer dot products unsigned with an offset c (Q4_0 nibbles q = w + 8: c = 8; VNNI's Q8_0 w + 128:
+  // c = 128); a block's integer sum starts from this value, so the offset comes out exactly.
+  const int32_t* ybias = nullptr;
   // q8_K: ggml's block_q8_K (BlockQ8_K), [T, n_in / 256].
   const void* q8k = nullptr;
   // fp32: [T, n_in].
@@ -83,8 +83,8 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
 // ModelOpt weights against fp32 activations (gemm_fp_avx2.cc): FP8 takes Act::x, NVFP4 Act::xp; both Act::wq_*.
 void tile_fp8(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_nvfp4(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
-// qs [n] (q8_0 quants) -> sums [n / 32], Act::ysum.
-void block_sums(const int8_t* qs, int64_t n, int32_t* sums);
+// qs [n] (q8_0 quants) -> bias [n / 32] = −c · Σ of each block's 32 quants, Act::ybias.
+void block_bias(const int8_t* qs, int64_t n, int32_t c, int32_t* bias);
 }  // namespace avx2
 
 // AVX-512 F/BW/VL + VNNI kernels; only call when cpu_features().avx512 and avx512_vnni. The Q8_0 / Q4_0 kernels

@@ -22,7 +22,7 @@ constexpr int kTokens = 4;               // tokens per register tile
 // --- packed: 8 rows per register (one half of a 16-row group) --------------------------------------------------
 // Half h (rows 8h .. 8h+7 of the group) × RN tokens; writes the first nrows of the half.
 template <int RN>
-void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
+void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                   int64_t n_in, float* y, int64_t ldy) {
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 acc[RN];
@@ -46,7 +46,7 @@ void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* 
         s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(lo[k], _mm256_set1_epi32(i32_at(b + 4 * k))));
         s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(hi[k], _mm256_set1_epi32(i32_at(b + 16 + 4 * k))));
       }
-      const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), _mm256_set1_epi32(-8 * ys[t * nb + ib]));
+      const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), _mm256_set1_epi32(yb[t * nb + ib]));
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -70,7 +70,7 @@ inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
 // Rows 0..3 (a short tile repeats its last row) × RN tokens. After two hadds the lanes hold
 // [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match.
 template <int RN>
-void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                 int64_t n_in, float* y, int64_t ldy) {
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   const __m256i scale_lanes = _mm256_setr_epi32(0, 2, 0, 2, 1, 3, 1, 3);
@@ -98,7 +98,7 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
       const __m256i p23 = _mm256_madd_epi16(
           _mm256_add_epi16(_mm256_maddubs_epi16(lo23, ylo), _mm256_maddubs_epi16(hi23, yhi)), ones);
       const __m256i h = _mm256_hadd_epi32(p01, p23);
-      const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(-8 * ys[t * nb + ib]));
+      const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(yb[t * nb + ib]));
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -118,7 +118,7 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   for_tiles<kTokens>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;
     micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, static_cast<int>((r / 8) % 2), nrows, nb, a.qs + tt * a.n_in,
-                     a.d + tt * nb, a.ysum + tt * nb, a.n_in, y + t * ldy + r, ldy);
+                     a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy);
   });
 }
 
@@ -128,11 +128,11 @@ void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
     const uint8_t* rows[4];
     row_pointers(w, ws, r, nrows, 4, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb, a.n_in, y + t * ldy + r, ldy);
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy);
   });
 }
 
-void block_sums(const int8_t* qs, int64_t n, int32_t* sums) {
+void block_bias(const int8_t* qs, int64_t n, int32_t c, int32_t* bias) {
   const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
   for (int64_t ib = 0; ib < n / 32; ++ib) {
     const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + ib * 32));
@@ -140,7 +140,7 @@ void block_sums(const int8_t* qs, int64_t n, int32_t* sums) {
     __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4E));
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xB1));
-    sums[ib] = _mm_cvtsi128_si32(v);
+    bias[ib] = -c * _mm_cvtsi128_si32(v);
   }
 }
 

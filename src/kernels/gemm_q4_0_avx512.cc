@@ -2,10 +2,10 @@
 // element and block, the exact integer sum s = Σ (q − 8)·y, then acc = fma(float(s), d_w·d_y, acc).
 //
 // Packed (kQ4_0Rows16, kernels/packed_weight.h): a 512-bit chunk holds 4 quant bytes of each of 16 rows, so
-//   s = dpbusd(−8·Σy; lo_k, y[4k..4k+3]) over k  +  (dpbusd(0; hi_k, y[16+4k..16+4k+3]) over k) >> 4
-// with lo = byte & 0x0F and hi = byte & 0xF0 (= 16·nibble, so the high half needs no shift per byte: its sum is
-// shifted once; exact, the sum is a multiple of 16 below 2^23). One lane per row: no horizontal sums, the block
-// scales of the 16 rows in one fp16 load, the activations broadcast from memory into the dot products.
+//   s = dpbusd(−8·Σy; lo_k, y[4k..4k+3]) over k  +  dpbusd(0; hi_k, y[16+4k..16+4k+3]) over k
+// with lo = byte & 0x0F and hi = byte >> 4, split once per block for all the tile's tokens. One lane per row: no
+// horizontal sums, the block scales of the 16 rows in one fp16 load, the activations (and each block's −8·Σy)
+// broadcast from memory into the dot products.
 // Stored rows: four rows per register (row j in 128-bit lane j, as in the ggml block: byte i = element i and
 // 16 + i), partial sums in 4 lanes per row, reduced to the row's total per block by two unpack-add steps.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
@@ -24,9 +24,9 @@ constexpr int kTokensRows = 4;           // tokens per register tile (stored row
 // --- packed: 16 rows per register ------------------------------------------------------------------------------
 // One group of 16 rows × RN tokens; rows whose bit is clear in `m` are not written.
 template <int RN>
-void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys, int64_t n_in,
+void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb, int64_t n_in,
                   float* y, int64_t ldy, __mmask16 m) {
-  const __m512i lo_mask = _mm512_set1_epi8(0x0F), hi_mask = _mm512_set1_epi8(static_cast<char>(0xF0));
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
@@ -38,18 +38,18 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
     __m512i lo[4], hi[4];
     NT_UNROLL for (int k = 0; k < 4; ++k) {
       const __m512i v = _mm512_loadu_si512(rec + 32 + 64 * k);
-      lo[k] = _mm512_and_si512(v, lo_mask);
-      hi[k] = _mm512_and_si512(v, hi_mask);
+      lo[k] = _mm512_and_si512(v, m4);
+      hi[k] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
     }
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const int8_t* b = yq + t * n_in + ib * 32;
-      __m512i s_lo = _mm512_set1_epi32(-8 * ys[t * nb + ib]);
+      __m512i s_lo = _mm512_set1_epi32(yb[t * nb + ib]);
       __m512i s_hi = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 4; ++k) {
         s_lo = _mm512_dpbusd_epi32(s_lo, lo[k], _mm512_set1_epi32(i32_at(b + 4 * k)));
         s_hi = _mm512_dpbusd_epi32(s_hi, hi[k], _mm512_set1_epi32(i32_at(b + 16 + 4 * k)));
       }
-      const __m512i s = _mm512_add_epi32(s_lo, _mm512_srai_epi32(s_hi, 4));
+      const __m512i s = _mm512_add_epi32(s_lo, s_hi);
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -67,7 +67,7 @@ inline __m512i load4(const uint8_t* const* rows, size_t off) {
 // Rows 0..7 (a short tile repeats its last row) × RN tokens. After the reduction, 128-bit lane j holds
 // [row j, row 4 + j, row j, row 4 + j]; the scales are permuted to match.
 template <int RN>
-void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                 int64_t n_in, float* y, int64_t ldy) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   const __m512i scale_lanes = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
@@ -97,7 +97,7 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
       const __m512i pb = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(zero, lo_b, ylo), hi_b, yhi);
       const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi32(pa, pb), _mm512_unpackhi_epi32(pa, pb));
       const __m512i v = _mm512_add_epi32(u, _mm512_shuffle_epi32(u, static_cast<_MM_PERM_ENUM>(0x4E)));
-      const __m512i s = _mm512_add_epi32(v, _mm512_set1_epi32(-8 * ys[t * nb + ib]));
+      const __m512i s = _mm512_add_epi32(v, _mm512_set1_epi32(yb[t * nb + ib]));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -115,7 +115,7 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   const int64_t nb = a.n_in / 32;
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;
-    micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb,
+    micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb,
                      a.n_in, y + t * ldy + r, ldy, static_cast<__mmask16>((1u << nrows) - 1));
   });
 }
@@ -126,7 +126,7 @@ void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
     const uint8_t* rows[8];
     row_pointers(w, ws, r, nrows, 8, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb, a.n_in, y + t * ldy + r, ldy);
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy);
   });
 }
 

@@ -22,7 +22,7 @@ constexpr int kTokensRows = 4;           // tokens per register tile (stored row
 
 // --- packed: 16 rows per register ------------------------------------------------------------------------------
 template <int RN>
-void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys, int64_t n_in,
+void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb, int64_t n_in,
                   float* y, int64_t ldy, __mmask16 m) {
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   __m512 acc[RN];
@@ -37,7 +37,7 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
     NT_UNROLL for (int k = 0; k < 8; ++k) u[k] = _mm512_xor_si512(_mm512_loadu_si512(rec + 32 + 64 * k), bias);
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const int8_t* b = yq + t * n_in + ib * 32;
-      __m512i s0 = _mm512_set1_epi32(-128 * ys[t * nb + ib]);
+      __m512i s0 = _mm512_set1_epi32(yb[t * nb + ib]);
       __m512i s1 = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 4; ++k) {
         s0 = _mm512_dpbusd_epi32(s0, u[k], _mm512_set1_epi32(i32_at(b + 4 * k)));
@@ -61,7 +61,7 @@ inline __m512i totals8(__m512i s0, __m512i s1, __m512i s2, __m512i s3) {
 }
 
 template <int RN>
-void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* ys,
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                 int64_t n_in, float* y, int64_t ldy) {
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512i scale_lanes = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
@@ -93,7 +93,7 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
       const __m512i zero = _mm512_setzero_si512();
       const __m512i tot = totals8(_mm512_dpbusd_epi32(zero, u[0], yv), _mm512_dpbusd_epi32(zero, u[1], yv),
                                   _mm512_dpbusd_epi32(zero, u[2], yv), _mm512_dpbusd_epi32(zero, u[3], yv));
-      const __m512i s = _mm512_add_epi32(tot, _mm512_set1_epi32(-128 * ys[t * nb + ib]));
+      const __m512i s = _mm512_add_epi32(tot, _mm512_set1_epi32(yb[t * nb + ib]));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb + ib])), acc[t]);
     }
   }
@@ -111,7 +111,7 @@ void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   const int64_t nb = a.n_in / 32;
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;
-    micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb,
+    micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb,
                      a.n_in, y + t * ldy + r, ldy, static_cast<__mmask16>((1u << nrows) - 1));
   });
 }
@@ -122,7 +122,7 @@ void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
     const uint8_t* rows[8];
     row_pointers(w, ws, r, nrows, 8, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ysum + tt * nb, a.n_in, y + t * ldy + r, ldy);
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy);
   });
 }
 

@@ -27,7 +27,7 @@ struct Plan {
   TileFn tile = nullptr;
   ActKind act = ActKind::kF32;
   bool convert = false;  // weight rows go through convert_rows into an fp32 tile first
-  bool block_sums = false;  // the kernel wants Act::ysum
+  int32_t weight_offset = 0;  // the kernel wants Act::ybias with this c (0: none)
   const char* name = "";
   const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 16 · group_bytes)
 };
@@ -43,9 +43,10 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
   if (packed != nullptr && isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16
                  ? Plan{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false,
-                        true, "q4_0x16"}
+                        8, "q4_0x16"}
                  : Plan{pick(isa, nullptr, &avx2::tile_q8_0_packed, &avx512::tile_q8_0_packed), ActKind::kQ8_0, false,
-                        true, "q8_0x16"};
+                        0, "q8_0x16"};
+    if (p.tile == &avx512::tile_q8_0_packed) p.weight_offset = 128;
     p.packed = packed;
     return p;
   }
@@ -54,48 +55,56 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
 #if defined(NEMOTRON_X86)
   // ModelOpt FP8 / NVFP4: decoded in registers against fp32 activations.
   if (w.wq == WeightQuant::Fp8 && isa != Isa::kScalar) {
-    return {pick(isa, nullptr, &avx2::tile_fp8, &avx512::tile_fp8), ActKind::kF32, false, false, "fp8"};
+    return {pick(isa, nullptr, &avx2::tile_fp8, &avx512::tile_fp8), ActKind::kF32, false, 0, "fp8"};
   }
   if (w.wq == WeightQuant::Nvfp4 && isa != Isa::kScalar) {
-    return {pick(isa, nullptr, &avx2::tile_nvfp4, &avx512::tile_nvfp4), ActKind::kF32Pairs, false, false, "nvfp4"};
+    return {pick(isa, nullptr, &avx2::tile_nvfp4, &avx512::tile_nvfp4), ActKind::kF32Pairs, false, 0, "nvfp4"};
   }
 #endif
   if (w.wq != WeightQuant::None) {  // ModelOpt FP8/NVFP4: exact rows from convert_rows, then the fp32 kernel
-    return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, false, "convert"};
+    return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, 0, "convert"};
   }
   if (w.quantized()) {
     switch (w.qtype) {
       case GgmlType::Q8_0: {
-        Plan p{pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0), NT_AVX512_FN(tile_q8_0)), ActKind::kQ8_0, false, false, "q8_0"};
-        p.block_sums = p.tile != scalar::tile_q8_0;
+        Plan p{pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0), NT_AVX512_FN(tile_q8_0)), ActKind::kQ8_0, false, 0, "q8_0"};
+        p.weight_offset = p.tile == NT_AVX512_FN(tile_q8_0) ? 128 : 0;
         return p;
       }
       case GgmlType::Q4_0: {
-        Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0), NT_AVX512_FN(tile_q4_0)), ActKind::kQ8_0, false, false, "q4_0"};
-        p.block_sums = p.tile != scalar::tile_q4_0;
+        Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0), NT_AVX512_FN(tile_q4_0)), ActKind::kQ8_0, false, 0, "q4_0"};
+        p.weight_offset = p.tile != scalar::tile_q4_0 ? 8 : 0;
         return p;
       }
-      case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K), NT_AVX512_FN(tile_q4_K)), ActKind::kQ8_K, false, false, "q4_K"};
-      case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K), NT_AVX512_FN(tile_q6_K)), ActKind::kQ8_K, false, false, "q6_K"};
+      case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K), NT_AVX512_FN(tile_q4_K)), ActKind::kQ8_K, false, 0, "q4_K"};
+      case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K), NT_AVX512_FN(tile_q6_K)), ActKind::kQ8_K, false, 0, "q6_K"};
       default: break;
     }
   } else if (isa != Isa::kScalar) {
     switch (w.dtype) {
-      case DType::F32: return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, false, false, "f32"};
-      case DType::BF16: return {pick(isa, nullptr, NT_AVX2_FN(tile_bf16)), ActKind::kF32, false, false, "bf16"};
-      case DType::F16: return {pick(isa, nullptr, NT_AVX2_FN(tile_f16)), ActKind::kF32, false, false, "f16"};
+      case DType::F32: return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, false, 0, "f32"};
+      case DType::BF16: return {pick(isa, nullptr, NT_AVX2_FN(tile_bf16)), ActKind::kF32, false, 0, "bf16"};
+      case DType::F16: return {pick(isa, nullptr, NT_AVX2_FN(tile_f16)), ActKind::kF32, false, 0, "f16"};
       default: break;
     }
   } else if (w.dtype == DType::F32) {
-    return {scalar::tile_f32, ActKind::kF32, false, false, "f32"};
+    return {scalar::tile_f32, ActKind::kF32, false, 0, "f32"};
   }
-  return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, false, "convert"};
+  return {pick(isa, scalar::tile_f32, NT_AVX2_FN(tile_f32)), ActKind::kF32, true, 0, "convert"};
 }
 
 constexpr int64_t kRowBlock = 16;    // output rows per scheduled work item (a multiple of the register tile)
-constexpr int64_t kTokenChunk = 64;
-// tokens per pass over a row block, so the chunk's activations stay in L2
+constexpr int64_t kTokenChunk = 64;  // tokens per pass over a row block, so the chunk's activations stay in L2
 static_assert(kRowBlock % kPackedGroupRows == 0, "a row block must start on a packed group");
+
+// Row blocks per grab of the dynamic schedule: a thread takes about kGrabsPerThread contiguous runs of the blocks,
+// so its weight stream stays sequential across packed groups (the prefetches run ahead into its own next group,
+// not the other thread's) and the shared counter moves a few dozen times per call instead of once per 16 rows;
+// the short runs at the end still balance the threads.
+constexpr int64_t kGrabsPerThread = 16;
+int64_t grain_for(int64_t n_blocks, int threads) {
+  return std::max<int64_t>(1, n_blocks / (static_cast<int64_t>(threads) * kGrabsPerThread));
+}
 
 }  // namespace
 
@@ -154,7 +163,7 @@ struct Prepared {
   const Linear* l = nullptr;
   std::vector<int8_t> qs;
   std::vector<float> d, xp;
-  std::vector<int32_t> ysum;
+  std::vector<int32_t> ybias;
   std::vector<BlockQ8_K> q8k;
 };
 
@@ -184,14 +193,16 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
       const int64_t nb = n_in / kQK8_0;
       p.qs.resize(static_cast<size_t>(T * n_in));
       p.d.resize(static_cast<size_t>(T * nb));
-      if (p.plan.block_sums) p.ysum.resize(static_cast<size_t>(T * nb));
+      if (p.plan.weight_offset != 0) p.ybias.resize(static_cast<size_t>(T * nb));
       rows([&](int64_t t) {
         quantize_act_q8_0(isa, x + t * n_in, n_in, p.qs.data() + t * n_in, p.d.data() + t * nb);
 #if defined(NEMOTRON_X86)
-        if (p.plan.block_sums) avx2::block_sums(p.qs.data() + t * n_in, n_in, p.ysum.data() + t * nb);
+        if (p.plan.weight_offset != 0) {
+          avx2::block_bias(p.qs.data() + t * n_in, n_in, p.plan.weight_offset, p.ybias.data() + t * nb);
+        }
 #endif
       });
-      a.ysum = p.plan.block_sums ? p.ysum.data() : nullptr;
+      a.ybias = p.plan.weight_offset != 0 ? p.ybias.data() : nullptr;
       a.qs = p.qs.data();
       a.d = p.d.data();
       break;
@@ -254,7 +265,7 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
   Prepared p;
   prepare(p, l, x, T, y, &pool, isa);
   std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
-  pool.parallel_for_dynamic(p.n_blocks, 1, [&](int64_t b0, int64_t b1, int thread) {
+  pool.parallel_for_dynamic(p.n_blocks, grain_for(p.n_blocks, pool.size()), [&](int64_t b0, int64_t b1, int thread) {
     for (int64_t b = b0; b < b1; ++b) run_block(p, b, scratch[static_cast<size_t>(thread)]);
   });
   add_bias(p);
@@ -272,10 +283,12 @@ void linear_fast_many(std::span<const LinearCall> calls, ThreadPool& pool, Isa i
   });
   for (size_t c = 0; c < calls.size(); ++c) first_block[c + 1] = first_block[c] + prep[c].n_blocks;
   std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
-  pool.parallel_for_dynamic(first_block.back(), 1, [&](int64_t b0, int64_t b1, int thread) {
+  const int64_t n_blocks = first_block.back();
+  pool.parallel_for_dynamic(n_blocks, grain_for(n_blocks, pool.size()), [&](int64_t b0, int64_t b1, int thread) {
+    size_t c = static_cast<size_t>(std::upper_bound(first_block.begin(), first_block.end(), b0) -
+                                   first_block.begin() - 1);
     for (int64_t b = b0; b < b1; ++b) {
-      const size_t c = static_cast<size_t>(std::upper_bound(first_block.begin(), first_block.end(), b) -
-                                           first_block.begin() - 1);
+      while (b >= first_block[c + 1]) ++c;
       run_block(prep[c], b - first_block[c], scratch[static_cast<size_t>(thread)]);
     }
   });
