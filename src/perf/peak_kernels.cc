@@ -18,13 +18,13 @@ double f32_fma_loop(int64_t iters, float seed, float* sink) {
 
 double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink) {
   const int8_t a = static_cast<int8_t>(seed & 0x3f), b = 3;
-  int32_t c[16] = {0};
+  uint32_t c[16] = {0};  // unsigned: a long run wraps (defined) where int32 lanes would overflow
   for (int64_t i = 0; i < iters; ++i) {
-    for (int j = 0; j < 16; ++j) c[j] += static_cast<int32_t>(static_cast<int8_t>(a + j)) * b;
+    for (int j = 0; j < 16; ++j) c[j] += static_cast<uint32_t>(static_cast<int8_t>(a + j) * b);
   }
-  int32_t s = 0;
-  for (int32_t x : c) s += x;
-  *sink = s;
+  uint32_t s = 0;
+  for (uint32_t x : c) s += x;
+  *sink = static_cast<int32_t>(s);
   return static_cast<double>(iters) * 16 * 2;
 }
 
