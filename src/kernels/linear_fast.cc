@@ -38,15 +38,28 @@ TileFn pick(Isa isa, TileFn scalar_fn, TileFn avx2_fn, TileFn avx512_fn = nullpt
   return isa != Isa::kScalar && avx2_fn != nullptr ? avx2_fn : scalar_fn;
 }
 
+// The c of Act::ybias a tile kernel takes its weights' offset out with (gemm.h), 0 for kernels without one.
+int32_t weight_offset_of(TileFn tile) {
+#if defined(NEMOTRON_X86)
+  if (tile == &avx2::tile_q4_0 || tile == &avx512::tile_q4_0 || tile == &avx2::tile_q4_0_packed ||
+      tile == &avx512::tile_q4_0_packed) {
+    return 8;
+  }
+  if (tile == &avx512::tile_q8_0 || tile == &avx512::tile_q8_0_packed) return 128;
+#endif
+  (void)tile;
+  return 0;
+}
+
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
 #if defined(NEMOTRON_X86)
   if (packed != nullptr && isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16
                  ? Plan{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false,
-                        8, "q4_0x16"}
+                        0, "q4_0x16"}
                  : Plan{pick(isa, nullptr, &avx2::tile_q8_0_packed, &avx512::tile_q8_0_packed), ActKind::kQ8_0, false,
                         0, "q8_0x16"};
-    if (p.tile == &avx512::tile_q8_0_packed) p.weight_offset = 128;
+    p.weight_offset = weight_offset_of(p.tile);
     p.packed = packed;
     return p;
   }
@@ -68,12 +81,12 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
     switch (w.qtype) {
       case GgmlType::Q8_0: {
         Plan p{pick(isa, scalar::tile_q8_0, NT_AVX2_FN(tile_q8_0), NT_AVX512_FN(tile_q8_0)), ActKind::kQ8_0, false, 0, "q8_0"};
-        p.weight_offset = p.tile == NT_AVX512_FN(tile_q8_0) ? 128 : 0;
+        p.weight_offset = weight_offset_of(p.tile);
         return p;
       }
       case GgmlType::Q4_0: {
         Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0), NT_AVX512_FN(tile_q4_0)), ActKind::kQ8_0, false, 0, "q4_0"};
-        p.weight_offset = p.tile != scalar::tile_q4_0 ? 8 : 0;
+        p.weight_offset = weight_offset_of(p.tile);
         return p;
       }
       case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K), NT_AVX512_FN(tile_q4_K)), ActKind::kQ8_K, false, 0, "q4_K"};
