@@ -6,6 +6,7 @@ const server = await startServer(["--parallel", "2", "--queue", "4", "--ctx", "2
 const chat = `${server.url}/v1/chat/completions`;
 const user = [{ role: "user", content: "hi" }];
 let small = null;
+let long = null;
 
 async function expectError(body, status, code, opts = {}) {
   const r = await post(opts.url ?? chat, body, opts);
@@ -89,21 +90,32 @@ await run(
     },
 
     async disconnectMidStreamFreesTheSlot() {
-      const before = await getMetrics(server.url);
+      // The tiny test model writes ~3 tokens per ms, so a short generation can end (finish "length") before the
+      // disconnect reaches the server and the test would pass or fail by timing. A server of its own with a long
+      // context and a generation of 30000 tokens (seconds even unloaded) leaves no doubt that the stop came from the
+      // disconnect.
+      long = await startServer(["--parallel", "1", "--ctx", "32768"]);
+      const url = `${long.url}/v1/chat/completions`;
+      const maxTokens = 30000;
       const ac = new AbortController();
-      const res = await fetch(chat, { method: "POST", signal: ac.signal, headers: { "content-type": "application/json" },
-        body: JSON.stringify({ messages: user, max_tokens: 200, stream: true, ignore_eos: true }) });
+      const res = await fetch(url, { method: "POST", signal: ac.signal, headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: user, max_tokens: maxTokens, stream: true, ignore_eos: true }) });
       const reader = res.body.getReader();
       await reader.read();  // the first chunk arrived: the sequence is running
       ac.abort();
       await waitFor(async () => {
-        const m = await getMetrics(server.url);
-        return m.nemotron_running_sequences === 0 && m.nemotron_requests_cancelled_total > before.nemotron_requests_cancelled_total;
-      }, 30000, "the disconnected sequence to be cancelled");
-      const m = await getMetrics(server.url);
-      assert(m.nemotron_generation_tokens_total - before.nemotron_generation_tokens_total < 200,
-             "generation stopped early");
-      await healthy();
+        const m = await getMetrics(long.url);
+        return m.nemotron_running_sequences === 0 && m.nemotron_requests_cancelled_total === 1;
+      }, 60000, "the disconnected sequence to be cancelled");
+      const m = await getMetrics(long.url);
+      assert(m.nemotron_generation_tokens_total < maxTokens,
+             `generation stopped early (${m.nemotron_generation_tokens_total} of ${maxTokens} tokens)`);
+      console.log(`generated ${m.nemotron_generation_tokens_total} tokens before the cancel`);
+      const ok = await post(url, { messages: user, max_tokens: 2 });
+      assertEq(ok.status, 200, "the freed slot serves the next request");
+      const { code } = await long.stop();
+      long = null;
+      assertEq(code, 0, "long-context server exit code");
     },
 
     async fullQueueAnswers429() {
@@ -136,6 +148,7 @@ await run(
   },
   async () => {
     if (small) await small.stop();
+    if (long) await long.stop();
     const { code } = await server.stop();
     if (code !== 0) console.log(`server exit code ${code}\n${server.log()}`);
     return code === 0;
