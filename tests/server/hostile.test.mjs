@@ -119,7 +119,8 @@ await run(
     },
 
     async fullQueueAnswers429() {
-      small = await startServer(["--parallel", "1", "--queue", "1", "--ctx", "4096"]);
+      // Long generations (see above), so the first request still runs when the last of the five arrives.
+      small = await startServer(["--parallel", "1", "--queue", "1", "--ctx", "32768"]);
       const url = `${small.url}/v1/chat/completions`;
       const controllers = [];
       const results = await Promise.all(Array.from({ length: 5 }, async () => {
@@ -127,7 +128,7 @@ await run(
         controllers.push(ac);
         try {
           const res = await fetch(url, { method: "POST", signal: ac.signal, headers: { "content-type": "application/json" },
-            body: JSON.stringify({ messages: user, max_tokens: 3000, stream: true, ignore_eos: true }) });
+            body: JSON.stringify({ messages: user, max_tokens: 30000, stream: true, ignore_eos: true }) });
           if (res.status !== 200) return { status: res.status, body: await res.json() };
           return { status: 200 };
         } catch (e) {
