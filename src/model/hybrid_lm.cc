@@ -1,6 +1,7 @@
 #include "model/hybrid_lm.h"
 
 #include "core/op_profile.h"
+#include "core/scratch.h"
 #include "core/strings.h"
 #include "formats/gguf_model.h"
 #include "kernels/packed_weight.h"
@@ -68,7 +69,7 @@ Status HybridLM::forward_batch(std::span<const BatchItem> items, ScanMode scan, 
   }
   if (T == 0) return Status::error("forward: empty batch");
 
-  std::vector<float> h(static_cast<size_t>(T * H));  // [T, H] residual stream
+  Scratch<float> h(static_cast<size_t>(T * H));  // [T, H] residual stream
   {
     prof::OpScope scope("embedding");
     for (const Segment& s : segments) {
@@ -76,13 +77,13 @@ Status HybridLM::forward_batch(std::span<const BatchItem> items, ScanMode scan, 
       for (int64_t t = 0; t < s.n; ++t) convert_rows(weights_.embeddings, toks[t], 1, h.data() + (s.row0 + t) * H);
     }
   }
-  std::vector<float> u(static_cast<size_t>(T * H)), o(static_cast<size_t>(T * H));  // [T, H]
+  Scratch<float> u(static_cast<size_t>(T * H)), o(static_cast<size_t>(T * H));  // [T, H]
   const float eps = static_cast<float>(c.layer_norm_epsilon);
   for (size_t l = 0; l < c.layers.size(); ++l) {
     const LayerWeights& L = weights_.layers[l];
     {
       prof::OpScope scope("rms_norm");
-      rms_norm(h.data(), L.norm.data(), T, H, eps, u.data());
+      rms_norm(h.data(), L.norm.data(), T, H, eps, u.data(), pool);
     }
     switch (L.kind) {
       case LayerKind::Mamba: mamba2_forward(c, L.mamba, l, u.data(), T, segments, scan, o.data(), pool); break;
@@ -97,7 +98,7 @@ Status HybridLM::forward_batch(std::span<const BatchItem> items, ScanMode scan, 
   if (!logits || out_rows == 0) return Status::ok();
 
   // Gather the rows whose logits are wanted, then one final norm + lm_head over them.
-  std::vector<float> rows(static_cast<size_t>(out_rows * H));
+  Scratch<float> rows(static_cast<size_t>(out_rows * H));
   int64_t r = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     const Segment& s = segments[i];
@@ -108,7 +109,7 @@ Status HybridLM::forward_batch(std::span<const BatchItem> items, ScanMode scan, 
   }
   {
     prof::OpScope scope("rms_norm");
-    rms_norm(rows.data(), weights_.norm_f.data(), out_rows, H, eps, rows.data());
+    rms_norm(rows.data(), weights_.norm_f.data(), out_rows, H, eps, rows.data(), pool);
   }
   logits->resize(static_cast<size_t>(out_rows * V));
   linear(weights_.lm_head, rows.data(), out_rows, logits->data(), pool);

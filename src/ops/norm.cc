@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "core/thread_pool.h"
 #include "ops/seq_kernels.h"
 
 namespace nt {
@@ -29,6 +30,24 @@ void gated_group_rms_norm(const float* y, int64_t y_stride, const float* z, int6
       k.scale_mul(ot, w + o, scale, gs, ot);
     }
   }
+}
+
+namespace {
+constexpr int64_t kMinRowsToSplit = 4;  // below this, waking the pool costs more than the rows
+}
+
+void rms_norm(const float* x, const float* w, int64_t T, int64_t n, float eps, float* out, ThreadPool& pool) {
+  if (T < kMinRowsToSplit) return rms_norm(x, w, T, n, eps, out);
+  pool.parallel_for(T, [&](int64_t t0, int64_t t1, int) { rms_norm(x + t0 * n, w, t1 - t0, n, eps, out + t0 * n); });
+}
+
+void gated_group_rms_norm(const float* y, int64_t y_stride, const float* z, int64_t z_stride, const float* w,
+                          int64_t T, int64_t n, int64_t n_groups, float eps, float* out, ThreadPool& pool) {
+  if (T < kMinRowsToSplit) return gated_group_rms_norm(y, y_stride, z, z_stride, w, T, n, n_groups, eps, out);
+  pool.parallel_for(T, [&](int64_t t0, int64_t t1, int) {
+    gated_group_rms_norm(y + t0 * y_stride, y_stride, z + t0 * z_stride, z_stride, w, t1 - t0, n, n_groups, eps,
+                         out + t0 * n);
+  });
 }
 
 }  // namespace nt

@@ -46,6 +46,8 @@ struct SeqKernels {
   void (*scale_mul)(const float* x, const float* w, float scale, int64_t n, float* out);
   // out[i] = y[i] · silu(z[i]); returns Σ out[i]² in double.
   double (*gate_silu_ss)(const float* y, const float* z, int64_t n, float* out);
+  // h[i] = max(h[i], 0)² in place (x > 0 ? x² : 0, so NaN gives 0).
+  void (*relu_sq)(float* h, int64_t n);
 };
 
 namespace scalar {

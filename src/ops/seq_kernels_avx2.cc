@@ -328,9 +328,25 @@ double gate_silu_ss(const float* y, const float* z, int64_t n, float* out) {
   return hsum_pd(_mm256_add_pd(a0, a1));
 }
 
+// maxps(x, 0) returns its second operand unless x > 0, so NaN becomes 0 like the scalar select.
+void relu_sq(float* h, int64_t n) {
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 a = _mm256_max_ps(_mm256_loadu_ps(h + i), zero), b = _mm256_max_ps(_mm256_loadu_ps(h + i + 8), zero);
+    _mm256_storeu_ps(h + i, _mm256_mul_ps(a, a));
+    _mm256_storeu_ps(h + i + 8, _mm256_mul_ps(b, b));
+  }
+  for (; i < n; i += 8) {
+    const __m256i m = tail_mask(n - i);
+    const __m256 a = _mm256_max_ps(_mm256_maskload_ps(h + i, m), zero);
+    _mm256_maskstore_ps(h + i, m, _mm256_mul_ps(a, a));
+  }
+}
+
 }  // namespace
 
 const SeqKernels kSeqKernels{"avx2",        gemm,        decay_mask, scan_head,    conv_silu, qk_scores,
-                             exp_shift_sum, sum_squares, scale_mul,  gate_silu_ss};
+                             exp_shift_sum, sum_squares, scale_mul,  gate_silu_ss, relu_sq};
 
 }  // namespace nt::kernels::avx2

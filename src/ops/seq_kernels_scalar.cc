@@ -106,8 +106,15 @@ double gate_silu_ss(const float* y, const float* z, int64_t n, float* out) {
 
 }  // namespace
 
+void relu_sq(float* h, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = h[i] > 0.0f ? h[i] : 0.0f;
+    h[i] = v * v;
+  }
+}
+
 const SeqKernels kSeqKernels{"scalar",  gemm,        decay_mask, scan_head,    conv_silu, qk_scores,
-                             exp_shift_sum, sum_squares, scale_mul,  gate_silu_ss};
+                             exp_shift_sum, sum_squares, scale_mul,  gate_silu_ss, relu_sq};
 
 }  // namespace scalar
 

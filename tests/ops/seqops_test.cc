@@ -3,12 +3,14 @@
 // bitwise the same for every count), and attention rows that must not depend on how a prompt is split.
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "core/thread_pool.h"
 #include "ops/attention.h"
 #include "ops/norm.h"
 #include "ops/seq_kernels.h"
@@ -191,6 +193,23 @@ TEST(SeqOps, AttentionMatchesReferenceAndRowsDoNotDependOnTheSplit) {
   }
 }
 
+TEST(SeqKernels, ReluSquaredIsExactIncludingTailsAndSpecialValues) {
+  for (const kernels::SeqKernels* k : kernel_sets()) {
+    for (int64_t n : {1, 5, 8, 15, 16, 17, 100, 4099}) {
+      auto h = randn(static_cast<size_t>(n), 46, 3.0f);
+      const float special[] = {NAN, -0.0f, 0.0f, INFINITY, -INFINITY, 1e-30f, -1e-30f, 3e38f};
+      for (size_t i = 0; i < h.size() && i < 8; ++i) h[(i * 7) % h.size()] = special[i];
+      std::vector<float> want(h.size());
+      for (size_t i = 0; i < h.size(); ++i) want[i] = h[i] > 0.0f ? h[i] * h[i] : 0.0f;  // spec §7: max(x, 0)²
+      k->relu_sq(h.data(), n);
+      for (size_t i = 0; i < h.size(); ++i) {
+        ASSERT_EQ(std::memcmp(&h[i], &want[i], sizeof(float)), 0)
+            << k->name << " n=" << n << " i=" << i << ": " << h[i] << " vs " << want[i];
+      }
+    }
+  }
+}
+
 TEST(SeqOps, NormsMatchReference) {
   for (int64_t n : {1, 7, 64, 133, 4096}) {
     const int64_t T = 3;
@@ -208,6 +227,24 @@ TEST(SeqOps, NormsMatchReference) {
     gated_group_rms_norm(y.data(), ys, z.data(), zs, w.data(), T, n, G, 1e-5f, got.data());
     gated_group_rms_norm_reference(y.data(), ys, z.data(), zs, w.data(), T, n, G, 1e-5f, want.data());
     EXPECT_LT(max_rel_err(got, want), 2e-6) << "gated norm n=" << n << " G=" << G;
+  }
+}
+
+TEST(SeqOps, NormsSplitOverThePoolAreBitwiseTheSerialOnes) {
+  const int64_t n = 136, G = 4, ys = n + 3;
+  for (int64_t T : {1, 3, 4, 9, 64}) {
+    const auto x = randn(static_cast<size_t>(T * ys), 47, 2.0f), z = randn(static_cast<size_t>(T * ys), 48),
+               w = randn(static_cast<size_t>(n), 49);
+    for (int threads : {2, 3}) {
+      ThreadPool pool(threads);
+      std::vector<float> serial(static_cast<size_t>(T * n)), split(serial.size());
+      rms_norm(x.data(), w.data(), T, n, 1e-5f, serial.data());
+      rms_norm(x.data(), w.data(), T, n, 1e-5f, split.data(), pool);
+      EXPECT_EQ(std::memcmp(serial.data(), split.data(), serial.size() * sizeof(float)), 0) << "rms_norm T=" << T;
+      gated_group_rms_norm(x.data(), ys, z.data(), ys, w.data(), T, n, G, 1e-5f, serial.data());
+      gated_group_rms_norm(x.data(), ys, z.data(), ys, w.data(), T, n, G, 1e-5f, split.data(), pool);
+      EXPECT_EQ(std::memcmp(serial.data(), split.data(), serial.size() * sizeof(float)), 0) << "gated T=" << T;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/op_profile.h"
+#include "core/scratch.h"
 #include "model/blocks/blocks.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
@@ -14,11 +15,11 @@ namespace nt {
 void mamba2_forward(const ModelConfig& c, const MambaWeights& w, size_t layer, const float* u, int64_t T,
                     std::span<const Segment> segments, ScanMode mode, float* out, ThreadPool& pool) {
   const int64_t d_in = c.d_inner(), d_conv = c.d_conv(), d_proj = c.d_in_proj();
-  std::vector<float> zxbcdt(static_cast<size_t>(T * d_proj));  // [T, d_proj]
+  Scratch<float> zxbcdt(static_cast<size_t>(T * d_proj));  // [T, d_proj]
   linear(w.in_proj, u, T, zxbcdt.data(), pool);
 
-  std::vector<float> xbc(static_cast<size_t>(T * d_conv));  // [T, d_conv] after conv + SiLU
-  std::vector<float> y(static_cast<size_t>(T * d_in));      // [T, d_in]
+  Scratch<float> xbc(static_cast<size_t>(T * d_conv));  // [T, d_conv] after conv + SiLU
+  Scratch<float> y(static_cast<size_t>(T * d_in));      // [T, d_in]
   const SsmDims dims{c.mamba_num_heads, c.mamba_head_dim, c.ssm_state_size, c.n_groups};
   for (const Segment& s : segments) {
     float* conv_state = s.state->conv[layer].data();
@@ -50,7 +51,7 @@ void mamba2_forward(const ModelConfig& c, const MambaWeights& w, size_t layer, c
   {
     prof::OpScope scope("gated_rms_norm");
     gated_group_rms_norm(y.data(), d_in, zxbcdt.data(), d_proj, w.norm.data(), T, d_in, c.n_groups,
-                         static_cast<float>(c.layer_norm_epsilon), y.data());
+                         static_cast<float>(c.layer_norm_epsilon), y.data(), pool);
   }
   linear(w.out_proj, y.data(), T, out, pool);
 }
