@@ -5,6 +5,7 @@
 //
 // Usage: linear_bench [--types f32,bf16,q8_0,q4_0,q4_K,q6_K] (also fp8, nvfp4: ModelOpt) [--threads 1,2]
 //                     [--gemm-t 512] [--ref-gemm-t 32] [--no-ref] [--bw-mib 1024] [--shapes mamba_out_proj,...]
+//                     [--gemm-shape mamba_out_proj] (the shape the GEMM runs on; lm_head only when named)
 //                     [--no-pack] (stored layout even where the model would pack the weight at load)
 //                     [--no-peak] [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
@@ -207,6 +208,7 @@ int main(int argc, char** argv) {
   bool peak = true;
   bool pack = true;
   int fixed_reps = 0;  // > 0: exactly this many timed calls per measurement (for instruction counts under perf)
+  std::string gemm_shape_name = "mamba_out_proj";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -220,15 +222,24 @@ int main(int argc, char** argv) {
     else if (a == "--no-pack") pack = false;
     else if (a == "--shapes") only_shapes = split(next());
     else if (a == "--reps") fixed_reps = std::stoi(next());
+    else if (a == "--gemm-shape") gemm_shape_name = next();
     else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
   }
   // Nemotron-H-8B: hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
-  // MLP 21504.
-  const std::vector<Shape> shapes = {
+  // MLP 21504; the output head over the 131072-token vocabulary (run only when --shapes names it: 2 GiB as f32).
+  std::vector<Shape> shapes = {
       {"mamba_in_proj", 18560, 4096}, {"mamba_out_proj", 4096, 8192}, {"mlp_up", 21504, 4096}, {"mlp_down", 4096, 21504},
       // Not an 8B matrix: small enough to stay in L2, so GEMV runs at the kernel's compute rate, not memory's.
       {"l2_resident", 64, 4096}};
-  const Shape gemm_shape = shapes[1];
+  if (std::find(only_shapes.begin(), only_shapes.end(), "lm_head") != only_shapes.end()) {
+    shapes.push_back({"lm_head", 131072, 4096});
+  }
+  const auto gemm_it = std::find_if(shapes.begin(), shapes.end(), [&](const Shape& s) { return s.name == gemm_shape_name; });
+  if (gemm_it == shapes.end()) {
+    std::fprintf(stderr, "unknown --gemm-shape %s (lm_head needs --shapes lm_head)\n", gemm_shape_name.c_str());
+    return 2;
+  }
+  const Shape gemm_shape = *gemm_it;
 
   const nt::kernels::Isa isa = nt::kernels::best_isa();
   std::printf("{\"bench\":\"linear\",\"cpu\":\"%s\",\"isa\":\"%s\"}\n", nt::describe(nt::cpu_features()).c_str(),
@@ -256,7 +267,7 @@ int main(int argc, char** argv) {
   for (const std::string& type : types) {
     for (const Shape& sh : shapes) {
       if (!only_shapes.empty() && std::find(only_shapes.begin(), only_shapes.end(), sh.name) == only_shapes.end()) continue;
-      const bool do_gemm = sh.name == gemm_shape.name;
+      const bool do_gemm = std::string(sh.name) == gemm_shape.name;
       Weight w = make_weight(type, sh.out, sh.in);
       if (pack) {  // the layout the model loader gives this weight (kernels/packed_weight.h)
         nt::ThreadPool pack_pool(1);

@@ -106,17 +106,23 @@ for (const d of out.decode) {
   d.steady_speedup_vs_1 = base1 && d.steady_tok_per_s ? d.steady_tok_per_s / base1.steady_tok_per_s : null;
 }
 
-// A conversation of about convTokens prompt tokens (the test tokenizers are byte-level, so ~1 token per byte of
-// ASCII; for a real tokenizer the text is longer than needed, which only makes the first turn slower).
-const salt = Math.random().toString(36).slice(2);
-const messages = [{ role: "system", content: `Session ${salt}. You are a helpful assistant.` }];
-let i = 0;
-while (JSON.stringify(messages).length < convTokens * 1.4) {
-  messages.push({ role: "user", content: `Question ${i}: what happened in chapter ${i} of the story we are writing?` });
-  messages.push({ role: "assistant", content: `In chapter ${i} the travellers crossed river ${i} and met a stranger.` });
-  i++;
+// A conversation of about convTokens prompt tokens: the tokens per question/answer pair are measured first with
+// two short conversations under other salts (so they share no prefix with the measured one beyond a few tokens).
+function conversation(salt, pairs) {
+  const m = [{ role: "system", content: `Session ${salt}. You are a helpful assistant.` }];
+  for (let i = 0; i < pairs; i++) {
+    m.push({ role: "user", content: `Question ${i}: what happened in chapter ${i} of the story we are writing?` });
+    m.push({ role: "assistant", content: `In chapter ${i} the travellers crossed river ${i} and met a stranger.` });
+  }
+  m.push({ role: "user", content: "Summarize the story so far." });
+  return m;
 }
-messages.push({ role: "user", content: "Summarize the story so far." });
+const salt = () => Math.random().toString(36).slice(2);
+const probePairs = 8;
+const p0 = (await stream(conversation(salt(), 0), 1)).prompt_tokens;
+const p1 = (await stream(conversation(salt(), probePairs), 1)).prompt_tokens;
+const pairs = Math.max(1, Math.ceil((convTokens - p0) / Math.max(1, (p1 - p0) / probePairs)));
+const messages = conversation(salt(), pairs);
 const turn1 = await stream(messages, 16);
 messages.push({ role: "assistant", content: turn1.content });
 messages.push({ role: "user", content: "And what happens next?" });

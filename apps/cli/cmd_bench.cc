@@ -1,4 +1,4 @@
-// nemotron bench [-m MODEL] [-p 512] [-n 128] [-t THREADS] [-r REPS] [--bw-mb 1024] [--json] [--profile]
+// nemotron bench [-m MODEL] [-p 512] [-n 128] [-t THREADS] [-r REPS] [-b BATCH] [--bw-mb 1024] [--json] [--profile]
 // Prefill and decode speed of a model next to the machine's rooflines, measured in the same run:
 //  - memory read bandwidth (before and after the model runs; the higher one is used, which is conservative),
 //  - the peak rate of the matrix instruction the model's dominant weight type runs on,
@@ -8,6 +8,8 @@
 // --profile: one more run, after the measured ones, with per-operation timers on (core/op_profile.h): where the
 // prefill and the decode steps spend their wall time, each linear layer's achieved weight bandwidth, and the part
 // of the step no operation covers (thread-pool and framework overhead between operations).
+// -b BATCH (> 1): also BATCH sequences decoding together, one batched forward per step (what the server's
+// continuous batching runs): aggregate decode tokens/s and its ratio to the single-sequence decode of the same run.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -120,6 +122,45 @@ Result<std::pair<PhaseProfile, PhaseProfile>> profile_once(const HybridLM& lm, c
   return std::make_pair(std::move(pre), std::move(dec));
 }
 
+// `batch` copies of the state after prefilling `prompt`, then `n_gen` steps that advance all of them together
+// (one token each, greedy). Returns the seconds of the decode steps; with `profile`, the steps' operation times.
+Result<double> run_batched(const HybridLM& lm, const std::vector<int32_t>& prompt, int64_t n_gen, int64_t batch,
+                           ThreadPool& pool, PhaseProfile* profile) {
+  const int64_t V = lm.config().vocab_size;
+  std::vector<float> logits;
+  SequenceState first = lm.new_state();
+  NT_RETURN_IF_ERROR(lm.forward(prompt.data(), static_cast<int64_t>(prompt.size()), first,
+                                {LogitsMode::Last, ScanMode::Auto}, &logits, pool));
+  std::vector<SequenceState> states(static_cast<size_t>(batch), first);
+  std::vector<int32_t> next(static_cast<size_t>(batch), argmax(logits, V));
+  std::vector<HybridLM::BatchItem> items;
+  for (int64_t b = 0; b < batch; ++b) items.push_back({&next[b], 1, &states[b], LogitsMode::Last});
+  auto step = [&]() -> Status {
+    NT_RETURN_IF_ERROR(lm.forward_batch(items, ScanMode::Auto, &logits, pool));
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* row = logits.data() + b * V;
+      next[b] = static_cast<int32_t>(std::max_element(row, row + V) - row);
+    }
+    return Status::ok();
+  };
+  if (profile) {
+    prof::reset();
+    prof::set_enabled(true);
+  }
+  const auto t0 = Clock::now();
+  Status s = Status::ok();
+  for (int64_t i = 0; s && i < n_gen; ++i) s = step();
+  const double seconds = seconds_since(t0);
+  if (profile) {
+    profile->wall_s = seconds;
+    profile->ops = prof::snapshot();
+    prof::set_enabled(false);
+    prof::reset();
+  }
+  NT_RETURN_IF_ERROR(s);
+  return seconds;
+}
+
 // Per operation: calls and milliseconds per step, share of the step's wall time, weight GB/s for linear layers;
 // "(not covered)" is the step time outside every operation.
 Json profile_json(const PhaseProfile& p, double steps) {
@@ -156,20 +197,22 @@ void print_profile(const char* phase, const Json& j) {
 
 int cmd_bench(int argc, char** argv) {
   Args args({"-m", "--model", "-p", "--prompt-tokens", "-n", "--gen-tokens", "-t", "--threads", "-r", "--reps",
-             "--bw-mb"},
+             "--bw-mb", "-b", "--batch"},
             {"--json", "--profile"});
   if (Status s = args.parse(argc, argv); !s) return fail("bench", s);
   auto p = args.get_int({"-p", "--prompt-tokens"}, 512);
   auto n = args.get_int({"-n", "--gen-tokens"}, 128);
   auto reps = args.get_int({"-r", "--reps"}, 1);
   auto bw_mb = args.get_int({"--bw-mb"}, 1024);
+  auto batch = args.get_int({"-b", "--batch"}, 1);
   auto threads = thread_count(args);
-  for (const Status& s : {p.status(), n.status(), reps.status(), bw_mb.status(), threads.status()}) {
+  for (const Status& s : {p.status(), n.status(), reps.status(), bw_mb.status(), batch.status(), threads.status()}) {
     if (!s) return fail("bench", s);
   }
   if (*p < 1 || *p > (1 << 20)) return fail("bench", Status::error("-p must be between 1 and 1048576 (prompt tokens)"));
   if (*n < 0 || *n > (1 << 20)) return fail("bench", Status::error("-n must be between 0 and 1048576 (generated tokens)"));
   if (*reps < 1 || *reps > 100) return fail("bench", Status::error("-r must be between 1 and 100"));
+  if (*batch < 1 || *batch > 256) return fail("bench", Status::error("-b must be between 1 and 256 (sequences)"));
   if (*bw_mb < 16 || *bw_mb > (1 << 16)) return fail("bench", Status::error("--bw-mb must be between 16 and 65536"));
 
   const std::string path = args.get({"-m", "--model"}, default_model_dir());
@@ -204,6 +247,12 @@ int cmd_bench(int argc, char** argv) {
     if (r == 0 || t->prefill_s < best.prefill_s) best.prefill_s = t->prefill_s, best.ttft_s = t->ttft_s;
     if (r == 0 || t->decode_s < best.decode_s) best.decode_s = t->decode_s;
   }
+  double batch_decode_s = 0;
+  if (*batch > 1 && *n > 0) {
+    auto s = run_batched(lm, prompt, *n, *batch, pool, nullptr);
+    if (!s) return fail("bench", s.status());
+    batch_decode_s = *s;
+  }
   const int64_t peak_rss = perf::peak_rss_bytes();
   const perf::BandwidthResult bw_after = perf::measure_read_bandwidth(pool, *bw_mb << 20, 5);
   const double bw = std::max(bw_before.gb_per_s, bw_after.gb_per_s);
@@ -218,8 +267,9 @@ int cmd_bench(int argc, char** argv) {
   const double prefill_tps = static_cast<double>(*p) / best.prefill_s;
   const double prefill_gflops = prefill_flops / best.prefill_s * 1e-9;
   const double file_bytes = model_file_bytes(path, lm.store());
-  const double cache_bytes = static_cast<double>(recurrent_state_bytes(c)) +
-                             static_cast<double>(kv_bytes_per_token(c)) * static_cast<double>(*p + *n);
+  const double cache_bytes = static_cast<double>(*batch) * (static_cast<double>(recurrent_state_bytes(c)) +
+                             static_cast<double>(kv_bytes_per_token(c)) * static_cast<double>(*p + *n));
+  const double batch_tps = batch_decode_s > 0 ? static_cast<double>(*batch * *n) / batch_decode_s : 0.0;
 
   Json out = {
       {"model", path},
@@ -250,11 +300,22 @@ int cmd_bench(int argc, char** argv) {
       {"model_file_bytes", file_bytes},
       {"cache_bytes", cache_bytes},
   };
+  if (batch_tps > 0) {
+    out["batch"] = *batch;
+    out["batch_decode_tokens_per_s"] = batch_tps;
+    out["batch_decode_speedup"] = decode_tps > 0 ? batch_tps / decode_tps : 0.0;
+  }
   if (args.has("--profile")) {
     auto pr = profile_once(lm, prompt, *n, pool);
     if (!pr) return fail("bench", pr.status());
     out["prefill_profile"] = profile_json(pr->first, 1.0);
     if (*n > 0) out["decode_profile"] = profile_json(pr->second, static_cast<double>(*n));
+    if (batch_tps > 0) {
+      PhaseProfile bp;
+      auto s = run_batched(lm, prompt, *n, *batch, pool, &bp);
+      if (!s) return fail("bench", s.status());
+      out["batch_decode_profile"] = profile_json(bp, static_cast<double>(*n));
+    }
   }
   if (args.has("--json")) {
     std::printf("%s\n", out.dump().c_str());
@@ -272,12 +333,17 @@ int cmd_bench(int argc, char** argv) {
                 static_cast<long long>(*n), decode_tps, decode_gbs, 100 * (bw > 0 ? decode_gbs / bw : 0.0),
                 bytes_per_token * 1e-6, bw * 1e9 / bytes_per_token);
   }
+  if (batch_tps > 0) {
+    std::printf("decode   batch %-3lld %.2f tok/s = %.2fx the single-sequence decode\n", static_cast<long long>(*batch),
+                batch_tps, out["batch_decode_speedup"].get<double>());
+  }
   if (rss_reset) {
     std::printf("peak RSS         %.1f MiB (model file %.1f MiB, caches %.1f MiB)\n", peak_rss / 1048576.0,
                 file_bytes / 1048576.0, cache_bytes / 1048576.0);
   }
   if (out.contains("prefill_profile")) print_profile("prefill", out["prefill_profile"]);
   if (out.contains("decode_profile")) print_profile("decode", out["decode_profile"]);
+  if (out.contains("batch_decode_profile")) print_profile("batched decode", out["batch_decode_profile"]);
   return 0;
 }
 

@@ -53,7 +53,7 @@ int32_t weight_offset_of(TileFn tile) {
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
 #if defined(NEMOTRON_X86)
-  if (packed != nullptr && isa != Isa::kScalar) {
+  if (packed != nullptr && packed->layout != PackedLayout::kStoredRows && isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16
                  ? Plan{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false,
                         0, "q4_0x16"}
@@ -146,6 +146,10 @@ const char* isa_name(Isa isa) {
   return "?";
 }
 
+bool route_reads_stored_rows(const TensorView& w, Isa isa) {
+  return w.wq == WeightQuant::None && !plan_for(w, isa).convert;
+}
+
 std::string route_name(const TensorView& w, Isa isa) { return route_name(w, isa, nullptr); }
 
 std::string route_name(const Linear& l, Isa isa) { return route_name(l.w, isa, l.packed.get()); }
@@ -174,6 +178,7 @@ struct Prepared {
   int64_t T = 0, n_out = 0, n_blocks = 0;
   float* y = nullptr;
   const Linear* l = nullptr;
+  const uint8_t* stored_copy = nullptr;  // Linear::packed's data when it is a kStoredRows copy the tile reads
   std::vector<int8_t> qs;
   std::vector<float> d, xp;
   std::vector<int32_t> ybias;
@@ -186,6 +191,9 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
   const int64_t n_in = l.in();
   p.l = &l;
   p.plan = plan_for(l.w, isa, l.packed.get());
+  if (l.packed != nullptr && l.packed->layout == PackedLayout::kStoredRows && !p.plan.convert) {
+    p.stored_copy = l.packed->data;
+  }
   p.T = T;
   p.n_out = l.out();
   p.n_blocks = (p.n_out + kRowBlock - 1) / kRowBlock;
@@ -249,7 +257,9 @@ void run_block(const Prepared& p, int64_t b, std::vector<float>& scratch) {
   const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, p.n_out - r0);
   const uint8_t* w = l.w.data + static_cast<size_t>(r0) * row_bytes;
   size_t ws = row_bytes;
-  if (p.plan.packed != nullptr) {  // kRowBlock is a multiple of the packed group's rows
+  if (p.stored_copy != nullptr) {  // the same rows in huge pages (kStoredRows)
+    w = p.stored_copy + static_cast<size_t>(r0) * row_bytes;
+  } else if (p.plan.packed != nullptr) {  // kRowBlock is a multiple of the packed group's rows
     w = p.plan.packed->data + static_cast<size_t>(r0 / kPackedGroupRows) * p.plan.packed->group_bytes;
     ws = p.plan.packed->group_bytes;
   }

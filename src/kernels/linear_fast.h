@@ -43,6 +43,10 @@ std::string route_name(const TensorView& w, Isa isa);
 std::string route_name(const Linear& l, Isa isa);
 std::string route_name(const TensorView& w, Isa isa, const PackedWeight* packed);
 
+// True if this weight's route (without a packed copy) has its tile kernel read the stored rows in place, i.e.
+// neither converts them first nor reads ModelOpt side tensors next to them.
+bool route_reads_stored_rows(const TensorView& w, Isa isa);
+
 // Activation quantization to ggml's q8_0, split layout: x [n] -> qs [n], d [n / 32]. n % 32 == 0.
 void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d);
 

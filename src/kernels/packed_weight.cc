@@ -42,15 +42,46 @@ size_t physical_memory_bytes() {
 
 PackedWeight::~PackedWeight() { std::free(data); }
 
+namespace {
+
+bool has_packed_kernel(const TensorView& w) {
+  return w.wq == WeightQuant::None && w.quantized() && (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) &&
+         w.dim(1) % 32 == 0;
+}
+
+// kStoredRows: the rows copied as they are, the row blocks split over the pool.
+std::shared_ptr<const PackedWeight> copy_stored_rows(const TensorView& w, ThreadPool& pool) {
+  auto pw = std::make_shared<PackedWeight>();
+  pw->layout = PackedLayout::kStoredRows;
+  pw->rows = w.dim(0);
+  pw->cols = w.dim(1);
+  pw->group_bytes = w.row_bytes();
+  pw->bytes = static_cast<size_t>(pw->rows) * pw->group_bytes;
+  pw->data = alloc_packed(pw->bytes);
+  if (pw->data == nullptr) return nullptr;
+  const int64_t blocks = (pw->rows + kPackedGroupRows - 1) / kPackedGroupRows;
+  const size_t rb = pw->group_bytes;
+  uint8_t* dst = pw->data;
+  pool.parallel_for(blocks, [&](int64_t b0, int64_t b1, int) {
+    const int64_t r0 = b0 * kPackedGroupRows, r1 = std::min(pw->rows, b1 * kPackedGroupRows);
+    std::memcpy(dst + static_cast<size_t>(r0) * rb, w.data + static_cast<size_t>(r0) * rb,
+                static_cast<size_t>(r1 - r0) * rb);
+  });
+  return pw;
+}
+
+}  // namespace
+
 bool packing_applies(const TensorView& w) {
   if (linear_kernels() != LinearKernels::kFast || best_isa() == Isa::kScalar) return false;
-  return w.wq == WeightQuant::None && w.quantized() && (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) &&
-         w.shape.size() == 2 &&
-         w.dim(0) > 0 && w.dim(1) > 0 && w.dim(1) % 32 == 0;
+  if (w.shape.size() != 2 || w.dim(0) <= 0 || w.dim(1) <= 0) return false;
+  if (has_packed_kernel(w)) return true;
+  return w.row_bytes() * static_cast<size_t>(w.dim(0)) >= kHugePage && route_reads_stored_rows(w, best_isa());
 }
 
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool) {
   if (!packing_applies(w)) return nullptr;
+  if (!has_packed_kernel(w)) return copy_stored_rows(w, pool);
   auto pw = std::make_shared<PackedWeight>();
   const bool q8 = w.qtype == GgmlType::Q8_0;
   pw->layout = q8 ? PackedLayout::kQ8_0Rows16 : PackedLayout::kQ4_0Rows16;

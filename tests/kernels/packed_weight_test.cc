@@ -1,7 +1,10 @@
 // Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
 // per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
 // (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count; and a
-// Q4_0 or Q8_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it.
+// Q4_0 or Q8_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it. Weights
+// of other types whose route reads the stored rows get, from one huge page up, a byte-for-byte copy (kStoredRows)
+// that gives bitwise the same results.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -40,6 +43,51 @@ TEST(PackedWeight, AppliesOnlyToItsKernelsType) {
     ScopedLinearKernels exact(LinearKernels::kReference);  // the reference route never reads a packed copy
     auto w = test::make_linear(kQ4_0, 8, 64, 3);
     EXPECT_FALSE(kernels::packing_applies(w.l.w));
+  }
+}
+
+TEST(PackedWeight, LargeWeightsOfOtherTypesGetAStoredRowsCopy) {
+  if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
+  ThreadPool pool1(1), pool2(2);
+  constexpr int64_t in = 512;
+  constexpr size_t kHuge = size_t{2} << 20;
+  for (const test::WType& ty : test::testable_wtypes()) {
+    if (ty.quantized && (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0)) continue;
+    auto probe = test::make_linear(ty, 1, in, 1);
+    const int64_t out = static_cast<int64_t>(kHuge / probe.l.w.row_bytes()) + 3;  // just over one huge page
+    auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out));
+    if (!kernels::route_reads_stored_rows(w.l.w, kernels::best_isa())) {
+      EXPECT_FALSE(kernels::packing_applies(w.l.w)) << ty.name;  // converted tiles gain nothing from a copy
+      continue;
+    }
+    auto small = test::make_linear(ty, out - 10, in, 3);
+    EXPECT_FALSE(kernels::packing_applies(small.l.w)) << ty.name << ": under one huge page";
+    Linear copied = w.l;
+    copied.packed = kernels::pack_weight(w.l.w, pool2);
+    ASSERT_TRUE(copied.packed) << ty.name;
+    EXPECT_EQ(copied.packed->layout, kernels::PackedLayout::kStoredRows) << ty.name;
+    const size_t bytes = w.l.w.row_bytes() * static_cast<size_t>(out);
+    ASSERT_EQ(copied.packed->bytes, bytes) << ty.name;
+    EXPECT_EQ(std::memcmp(copied.packed->data, w.l.w.data, bytes), 0) << ty.name;
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      if (!kernels::isa_available(isa)) continue;
+      EXPECT_EQ(kernels::route_name(copied, isa), kernels::route_name(w.l, isa)) << ty.name;
+      for (int64_t T : {1, 3, 8, 17}) {
+        const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 11));
+        std::vector<float> ref(static_cast<size_t>(T * out));
+        kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, isa);
+        std::vector<float> y(ref.size(), -1.0f);
+        kernels::linear_fast(copied, x.data(), T, y.data(), pool2, isa);
+        EXPECT_EQ(std::memcmp(y.data(), ref.data(), sizeof(float) * ref.size()), 0)
+            << kernels::isa_name(isa) << " " << ty.name << " T=" << T;
+      }
+    }
+    // The copy is what the kernel reads: changing it changes the result (the stored bytes are not read).
+    std::memset(copied.packed->data, 0, bytes);
+    const auto x = test::random_vec(static_cast<size_t>(in), 5);
+    std::vector<float> y(static_cast<size_t>(out), -1.0f);
+    kernels::linear_fast(copied, x.data(), 1, y.data(), pool1, kernels::best_isa());
+    EXPECT_EQ(std::count(y.begin(), y.end(), 0.0f), out) << ty.name;
   }
 }
 
