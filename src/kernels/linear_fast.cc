@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/cpu_features.h"
+#include "core/scratch.h"
 #include "kernels/gemm.h"
 #include "kernels/packed_weight.h"
 #include "ops/linear.h"
@@ -179,10 +180,10 @@ struct Prepared {
   float* y = nullptr;
   const Linear* l = nullptr;
   const uint8_t* stored_copy = nullptr;  // Linear::packed's data when it is a kStoredRows copy the tile reads
-  std::vector<int8_t> qs;
-  std::vector<float> d, xp;
-  std::vector<int32_t> ybias;
-  std::vector<BlockQ8_K> q8k;
+  Scratch<int8_t> qs;
+  Scratch<float> d, xp;
+  Scratch<int32_t> ybias;
+  Scratch<BlockQ8_K> q8k;
 };
 
 // Activations: each token row on its own (so a token's values never depend on the batch). The rows run on the
@@ -212,9 +213,9 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
   switch (p.plan.act) {
     case ActKind::kQ8_0: {
       const int64_t nb = n_in / kQK8_0;
-      p.qs.resize(static_cast<size_t>(T * n_in));
-      p.d.resize(static_cast<size_t>(T * nb));
-      if (p.plan.weight_offset != 0) p.ybias.resize(static_cast<size_t>(T * nb));
+      p.qs.reset(static_cast<size_t>(T * n_in));
+      p.d.reset(static_cast<size_t>(T * nb));
+      if (p.plan.weight_offset != 0) p.ybias.reset(static_cast<size_t>(T * nb));
       rows([&](int64_t t) {
         quantize_act_q8_0(isa, x + t * n_in, n_in, p.qs.data() + t * n_in, p.d.data() + t * nb);
 #if defined(NEMOTRON_X86)
@@ -230,7 +231,7 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
     }
     case ActKind::kQ8_K: {
       const int64_t nb = n_in / kQK_K;
-      p.q8k.resize(static_cast<size_t>(T * nb));
+      p.q8k.reset(static_cast<size_t>(T * nb));
       rows([&](int64_t t) { quant::quantize_row_q8_K(x + t * n_in, p.q8k.data() + t * nb, n_in); });
       a.q8k = p.q8k.data();
       break;
@@ -239,7 +240,7 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
       a.x = x;
       break;
     case ActKind::kF32Pairs:
-      p.xp.resize(static_cast<size_t>(T * n_in));
+      p.xp.reset(static_cast<size_t>(T * n_in));
       rows([&](int64_t t) { scalar::pair_order(x + t * n_in, n_in, p.xp.data() + t * n_in); });
       a.xp = p.xp.data();
       break;

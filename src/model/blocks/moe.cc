@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/op_profile.h"
+#include "core/scratch.h"
 #include "model/blocks/blocks.h"
 #include "ops/linear.h"
 #include "ops/moe_router.h"
@@ -48,9 +49,9 @@ void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* u, int6
   }
   const int64_t R = first[E];
   const int64_t Is = w.has_shared ? w.shared.up_proj.out() : 0;
-  std::vector<float> xin(static_cast<size_t>(R * Dx)), h(static_cast<size_t>(h_first[E])),
+  Scratch<float> xin(static_cast<size_t>(R * Dx)), h(static_cast<size_t>(h_first[E])),
       yout(static_cast<size_t>(R * Dx));
-  std::vector<float> hs(static_cast<size_t>(T * Is)), shared(w.has_shared ? static_cast<size_t>(T * H) : 0);
+  Scratch<float> hs(static_cast<size_t>(T * Is)), shared(w.has_shared ? static_cast<size_t>(T * H) : 0);
   {
     prof::OpScope scope("moe_gather");
     for (int64_t e = 0; e < E; ++e) {
@@ -79,7 +80,8 @@ void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* u, int6
   linear_many(down, pool);
 
   // Weighted sum of the expert outputs per token, in expert order.
-  std::vector<float> routed(static_cast<size_t>(T * Dx), 0.0f);  // [T, D_x]
+  Scratch<float> routed(static_cast<size_t>(T * Dx));  // [T, D_x]
+  std::fill_n(routed.data(), T * Dx, 0.0f);
   {
     prof::OpScope scope("moe_combine");
     for (int64_t e = 0; e < E; ++e) {
@@ -92,7 +94,7 @@ void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* u, int6
     }
   }
   if (w.has_latent) linear(w.fc2_latent, routed.data(), T, out, pool);
-  else std::copy(routed.begin(), routed.end(), out);
+  else std::copy_n(routed.data(), T * Dx, out);
   if (w.has_shared) {
     for (int64_t i = 0; i < T * H; ++i) out[i] += shared[i];
   }
