@@ -57,6 +57,10 @@ extern const SeqKernels kSeqKernels;
 namespace avx2 {
 extern const SeqKernels kSeqKernels;
 }
+namespace avx512 {
+// The AVX2 set with its GEMM on 512-bit registers (bitwise the same results).
+SeqKernels with_avx512_gemm(const SeqKernels& avx2_set);
+}
 #endif
 
 // The best set this CPU allows (after the NEMOTRON_ISA cap).

@@ -118,9 +118,20 @@ const SeqKernels kSeqKernels{"scalar",  gemm,        decay_mask, scan_head,    c
 
 }  // namespace scalar
 
+#if defined(NEMOTRON_X86)
+namespace {
+const SeqKernels& avx512_set() {
+  static const SeqKernels k = avx512::with_avx512_gemm(avx2::kSeqKernels);
+  return k;
+}
+}  // namespace
+#endif
+
 const SeqKernels& seq_kernels() {
 #if defined(NEMOTRON_X86)
-  static const SeqKernels& best = cpu_features().avx2 ? avx2::kSeqKernels : scalar::kSeqKernels;
+  static const SeqKernels& best = cpu_features().avx512 ? avx512_set()
+                                  : cpu_features().avx2 ? avx2::kSeqKernels
+                                                        : scalar::kSeqKernels;
   return best;
 #else
   return scalar::kSeqKernels;
@@ -132,6 +143,7 @@ int available_seq_kernels(const SeqKernels** out, int max) {
   if (n < max) out[n++] = &scalar::kSeqKernels;
 #if defined(NEMOTRON_X86)
   if (n < max && cpu_features().avx2) out[n++] = &avx2::kSeqKernels;
+  if (n < max && cpu_features().avx512) out[n++] = &avx512_set();
 #endif
   return n;
 }

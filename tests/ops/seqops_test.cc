@@ -39,6 +39,44 @@ double max_rel_err(const std::vector<float>& a, const std::vector<float>& b) {
   return e;
 }
 
+// The AVX-512 set's GEMM keeps the AVX2 kernel's per-element operations and row blocking: bitwise equal, for column
+// counts around every vector and block edge, strided and transposed A, lower-triangular A, beta 0 and 1.
+TEST(SeqKernels, Avx512GemmIsBitwiseTheAvx2One) {
+  const kernels::SeqKernels *avx2 = nullptr, *avx512 = nullptr;
+  for (auto* k : kernel_sets()) {
+    if (std::string(k->name) == "avx2") avx2 = k;
+    if (std::string(k->name) == "avx512") avx512 = k;
+  }
+  if (avx2 == nullptr || avx512 == nullptr) GTEST_SKIP() << "no AVX-512 on this CPU";
+  uint32_t seed = 1;
+  for (int64_t M : {1, 5, 6, 7, 13}) {
+    for (int64_t Nc : {1, 15, 16, 17, 33, 48, 50, 63, 64, 65, 128, 130}) {
+      for (int64_t K : {1, 7, 24}) {
+        for (bool transposed : {false, true}) {
+          for (float beta : {0.0f, 1.0f}) {
+            for (bool lower : {false, true}) {
+              if (lower && K < M) continue;
+              auto A = randn(static_cast<size_t>(M * K), seed++), B = randn(static_cast<size_t>(K * Nc), seed++);
+              if (lower) {
+                for (int64_t i = 0; i < M; ++i)
+                  for (int64_t k = i + 1; k < K; ++k) A[transposed ? k * M + i : i * K + k] = 0.0f;
+              }
+              const int64_t a_rs = transposed ? 1 : K, a_cs = transposed ? M : 1;
+              const auto C0 = randn(static_cast<size_t>(M * (Nc + 3)), seed++);
+              auto c2 = C0, c5 = C0;
+              avx2->gemm(M, Nc, K, A.data(), a_rs, a_cs, B.data(), Nc, c2.data(), Nc + 3, beta, lower);
+              avx512->gemm(M, Nc, K, A.data(), a_rs, a_cs, B.data(), Nc, c5.data(), Nc + 3, beta, lower);
+              ASSERT_EQ(std::memcmp(c2.data(), c5.data(), c2.size() * sizeof(float)), 0)
+                  << "M=" << M << " Nc=" << Nc << " K=" << K << " transposed=" << transposed << " beta=" << beta
+                  << " lower=" << lower;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(SeqKernels, ScalarAlwaysAvailableAndDispatchIsOneOfThem) {
   auto sets = kernel_sets();
   ASSERT_FALSE(sets.empty());
