@@ -8,6 +8,9 @@
 //                     [--gemm-shape mamba_out_proj] (the shape the GEMM runs on; lm_head only when named)
 //                     [--no-pack] (stored layout even where the model would pack the weight at load)
 //                     [--no-peak] [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
+//                     [--stream-mib 1024] (also "gemv_stream": T = 1 over distinct copies of the weight filling this
+//                     many MiB, one after another as decode walks the layers, so no call finds its weight in cache;
+//                     0 turns it off)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
 // with the reference K-quant quantizers would take minutes and does not change the speed).
 #include <algorithm>
@@ -202,7 +205,7 @@ struct Shape {
 int main(int argc, char** argv) {
   std::vector<std::string> types = {"f32", "bf16", "q8_0", "q4_0", "q4_K", "q6_K"};
   std::vector<int> threads = {1, 2};
-  int64_t gemm_t = 512, ref_gemm_t = 32, bw_mib = 1024;
+  int64_t gemm_t = 512, ref_gemm_t = 32, bw_mib = 1024, stream_mib = 1024;
   bool ref = true;
   std::vector<std::string> only_shapes;
   bool peak = true;
@@ -217,6 +220,7 @@ int main(int argc, char** argv) {
     else if (a == "--gemm-t") gemm_t = std::stoll(next());
     else if (a == "--ref-gemm-t") ref_gemm_t = std::stoll(next());
     else if (a == "--bw-mib") bw_mib = std::stoll(next());
+    else if (a == "--stream-mib") stream_mib = std::stoll(next());
     else if (a == "--no-ref") ref = false;
     else if (a == "--no-peak") peak = false;
     else if (a == "--no-pack") pack = false;
@@ -225,12 +229,14 @@ int main(int argc, char** argv) {
     else if (a == "--gemm-shape") gemm_shape_name = next();
     else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
   }
-  // Nemotron-H-8B: hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
+  // Nemotron-H-8B (and the 30B-A3B's experts): hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
   // MLP 21504; the output head over the 131072-token vocabulary (run only when --shapes names it: 2 GiB as f32).
   std::vector<Shape> shapes = {
       {"mamba_in_proj", 18560, 4096}, {"mamba_out_proj", 4096, 8192}, {"mlp_up", 21504, 4096}, {"mlp_down", 4096, 21504},
       // Not an 8B matrix: small enough to stay in L2, so GEMV runs at the kernel's compute rate, not memory's.
-      {"l2_resident", 64, 4096}};
+      {"l2_resident", 64, 4096},
+      // A routed expert of Nemotron-3-Nano-30B-A3B (hidden 2688, expert intermediate 1856).
+      {"moe_expert_up", 1856, 2688}, {"moe_expert_down", 2688, 1856}};
   if (std::find(only_shapes.begin(), only_shapes.end(), "lm_head") != only_shapes.end()) {
     shapes.push_back({"lm_head", 131072, 4096});
   }
@@ -244,13 +250,16 @@ int main(int argc, char** argv) {
   const nt::kernels::Isa isa = nt::kernels::best_isa();
   std::printf("{\"bench\":\"linear\",\"cpu\":\"%s\",\"isa\":\"%s\"}\n", nt::describe(nt::cpu_features()).c_str(),
               nt::kernels::isa_name(isa));
+  std::vector<double> bandwidth_at;  // read bandwidth at threads[i]
   {
     std::vector<uint64_t> buf(static_cast<size_t>(bw_mib) * (1 << 20) / 8);
     for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;
     for (int th : threads) {
       nt::ThreadPool pool(th);
+      const double gbs = read_bandwidth(pool, buf, 5);
+      bandwidth_at.push_back(gbs);
       std::printf("{\"bench\":\"read_bandwidth\",\"threads\":%d,\"mib\":%lld,\"gb_per_s\":%.2f}\n", th,
-                  static_cast<long long>(bw_mib), read_bandwidth(pool, buf, 5));
+                  static_cast<long long>(bw_mib), gbs);
       std::fflush(stdout);
     }
   }
@@ -279,8 +288,35 @@ int main(int argc, char** argv) {
       std::normal_distribution<float> nd;
       for (auto& v : x) v = nd(rng);
       const double wbytes = static_cast<double>(w.bytes.size() + w.scale.size());
-      for (int th : threads) {
+      // Distinct copies for gemv_stream: their own packed layout where the model would pack, else their own bytes.
+      std::vector<Weight> copies;
+      if (stream_mib > 0) {
+        const int64_t n_copies = std::max<int64_t>(2, static_cast<int64_t>(stream_mib * 1048576.0 / wbytes));
+        nt::ThreadPool pack_pool(1);
+        for (int64_t c = 0; c < n_copies; ++c) {
+          Weight& cw = copies.emplace_back();
+          cw.bytes = w.bytes;
+          cw.scale = w.scale;
+          cw.l.w = w.l.w;
+          cw.l.w.data = cw.bytes.data();
+          if (w.l.w.wscale != nullptr) cw.l.w.wscale = cw.scale.data();
+          if (w.l.packed) cw.l.packed = nt::kernels::pack_weight(cw.l.w, pack_pool);
+        }
+      }
+      for (size_t ti = 0; ti < threads.size(); ++ti) {
+        const int th = threads[ti];
         nt::ThreadPool pool(th);
+        if (!copies.empty()) {
+          const double s = time_call([&] {
+            for (const Weight& cw : copies) nt::kernels::linear_fast(cw.l, x.data(), 1, y.data(), pool, isa);
+          }, fixed_reps > 0 ? 0.0 : 1.0, fixed_reps > 0 ? fixed_reps : 3);
+          const double gbs = wbytes * static_cast<double>(copies.size()) / s / 1e9;
+          std::printf("{\"bench\":\"gemv_stream\",\"type\":\"%s\",\"shape\":\"%s\",\"threads\":%d,\"copies\":%zu,"
+                      "\"route\":\"%s\",\"ms_per_call\":%.3f,\"weight_gb_per_s\":%.2f,\"of_read_bandwidth\":%.3f}\n",
+                      type.c_str(), sh.name, th, copies.size(), nt::kernels::route_name(w.l, isa).c_str(),
+                      s * 1e3 / static_cast<double>(copies.size()), gbs, gbs / bandwidth_at[ti]);
+          std::fflush(stdout);
+        }
         for (int route = 0; route < (ref ? 2 : 1); ++route) {
           const bool fast = route == 0;
           auto run = [&](int64_t T) {
