@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
     else if (a == "--gemm-shape") gemm_shape_name = next();
     else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
   }
-  // Nemotron-H-8B (and the 30B-A3B's experts): hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
+  // Nemotron-H-8B: hidden 4096, Mamba in_proj 2·8192 + 2·8·128 + 128 = 18560 rows, out_proj from d_inner 8192,
   // MLP 21504; the output head over the 131072-token vocabulary (run only when --shapes names it: 2 GiB as f32).
   std::vector<Shape> shapes = {
       {"mamba_in_proj", 18560, 4096}, {"mamba_out_proj", 4096, 8192}, {"mlp_up", 21504, 4096}, {"mlp_down", 4096, 21504},
@@ -288,19 +288,23 @@ int main(int argc, char** argv) {
       std::normal_distribution<float> nd;
       for (auto& v : x) v = nd(rng);
       const double wbytes = static_cast<double>(w.bytes.size() + w.scale.size());
-      // Distinct copies for gemv_stream: their own packed layout where the model would pack, else their own bytes.
+      // Distinct copies for gemv_stream: their own packed layout where the model would pack (packed from w's
+      // bytes, which the kernels then never read), else their own stored bytes.
       std::vector<Weight> copies;
       if (stream_mib > 0) {
         const int64_t n_copies = std::max<int64_t>(2, static_cast<int64_t>(stream_mib * 1048576.0 / wbytes));
         nt::ThreadPool pack_pool(1);
         for (int64_t c = 0; c < n_copies; ++c) {
           Weight& cw = copies.emplace_back();
+          cw.l.w = w.l.w;
+          if (w.l.packed) {
+            cw.l.packed = nt::kernels::pack_weight(w.l.w, pack_pool);
+            continue;
+          }
           cw.bytes = w.bytes;
           cw.scale = w.scale;
-          cw.l.w = w.l.w;
           cw.l.w.data = cw.bytes.data();
           if (w.l.w.wscale != nullptr) cw.l.w.wscale = cw.scale.data();
-          if (w.l.packed) cw.l.packed = nt::kernels::pack_weight(cw.l.w, pack_pool);
         }
       }
       for (size_t ti = 0; ti < threads.size(); ++ti) {
