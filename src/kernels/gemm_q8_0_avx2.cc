@@ -14,7 +14,6 @@ namespace {
 
 constexpr size_t kRecord = 32 + 8 * 64;  // kQ8_0Rows16: 16 fp16 scales + 8 chunks of 64 weight bytes
 constexpr int64_t kPrefetchRecords = 4;  // software prefetch distance of the packed stream, in records
-constexpr int kPrefetchBlocks = 8;       // ... of each stored row, in 34-byte blocks
 constexpr int kTokens = 4;               // tokens per register tile (packed)
 constexpr int kTokensRows = 2;           // tokens per register tile (stored rows: 4 rows × 2 tokens of lanes)
 
@@ -65,18 +64,18 @@ inline __m128i totals4(__m256i p0, __m256i p1, __m256i p2, __m256i p3) {
 
 template <int RN>
 void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, int64_t n_in,
-                float* y, int64_t ldy) {
+                float* y, int64_t ldy, const uint8_t* next, size_t step) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m128 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     const size_t off = static_cast<size_t>(ib) * 34;
+    prefetch_tile_share<3>(next, ib, step);  // 4 rows x 34 bytes = 136 bytes per block step
     uint64_t hs = 0;
     NT_UNROLL for (int j = 0; j < 4; ++j) hs |= u16_at(rows[j] + off) << (16 * j);
     const __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
     __m256i p[4][RN];
     NT_UNROLL for (int j = 0; j < 4; ++j) {
-      _mm_prefetch(reinterpret_cast<const char*>(rows[j] + off + kPrefetchBlocks * 34), _MM_HINT_T0);
       const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[j] + off + 2));
       const __m256i aw = _mm256_sign_epi8(w, w);
       NT_UNROLL for (int t = 0; t < RN; ++t) {
@@ -114,7 +113,8 @@ void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
     const uint8_t* rows[4];
     row_pointers(w, ws, r, nrows, 4, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r, ldy);
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r, ldy,
+                   w + static_cast<size_t>(r + 4) * ws, tile_share(ws, 4, nb));
   });
 }
 

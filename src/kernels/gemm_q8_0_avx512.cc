@@ -16,7 +16,6 @@ namespace {
 
 constexpr size_t kRecord = 32 + 8 * 64;  // kQ8_0Rows16: 16 fp16 scales + 8 chunks of 64 weight bytes
 constexpr int64_t kPrefetchRecords = 4;  // software prefetch distance of the packed stream, in records
-constexpr int kPrefetchBlocks = 32;      // ... of each stored row, in 34-byte blocks
 constexpr int kTokens = 8;               // tokens per register tile (packed)
 constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
 
@@ -62,20 +61,19 @@ inline __m512i totals8(__m512i s0, __m512i s1, __m512i s2, __m512i s3) {
 
 template <int RN>
 void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
-                int64_t n_in, float* y, int64_t ldy) {
+                int64_t n_in, float* y, int64_t ldy, const uint8_t* next, size_t step) {
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512i scale_lanes = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
   __m512 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     const size_t off = static_cast<size_t>(ib) * 34;
+    prefetch_tile_share<5>(next, ib, step);  // 8 rows x 34 bytes = 272 bytes per block step
     __m512i u[4];
     uint64_t h0 = 0, h1 = 0;
     NT_UNROLL for (int p = 0; p < 4; ++p) {
       const uint8_t* a = rows[2 * p] + off;
       const uint8_t* b = rows[2 * p + 1] + off;
-      _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchBlocks * 34), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * 34), _MM_HINT_T0);
       const __m512i w = _mm512_inserti64x4(
           _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 2))),
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)), 1);
@@ -122,7 +120,8 @@ void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
     const uint8_t* rows[8];
     row_pointers(w, ws, r, nrows, 8, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy);
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy,
+                   w + static_cast<size_t>(r + 8) * ws, tile_share(ws, 8, nb));
   });
 }
 

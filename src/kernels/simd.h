@@ -36,6 +36,22 @@ inline uint64_t u16_at(const uint8_t* p) {
   return h;
 }
 
+// Software prefetch for the stored-row kernels. A register tile reads its rows as interleaved streams, each one
+// row long (1-2 KB in the models' shapes), so a per-row distance never gets ahead of a tile's first lines and
+// every tile began with a burst of demand misses (the 30B-A3B experts streamed at a third of the bandwidth).
+// Instead block step ib of a tile prefetches its share of the next tile, `step` = the next tile's bytes / the
+// blocks per row, from `next` (the next tile's first row; the rows of a stored weight are contiguous): by the
+// time a tile ends, all of the next one has been requested. Prefetches never fault, so running past the weight's
+// last row is harmless.
+template <int kLines>
+inline void prefetch_tile_share(const uint8_t* next, int64_t ib, size_t step) {
+  const char* p = reinterpret_cast<const char*>(next + static_cast<size_t>(ib) * step);
+  NT_UNROLL for (int l = 0; l < kLines; ++l) _mm_prefetch(p + 64 * l, _MM_HINT_T0);
+}
+
+// Bytes per block step that prefetch_tile_share covers for a tile of `rows` rows ws bytes apart, nb blocks each.
+inline size_t tile_share(size_t ws, int rows, int64_t nb) { return static_cast<size_t>(rows) * ws / static_cast<size_t>(nb); }
+
 // f.template operator()<RN>() with RN = n, 1 <= n <= kMax, as a compile-time constant.
 template <int kMax, int RN = 1, class F>
 inline void with_tokens(int64_t n, F&& f) {
