@@ -21,7 +21,7 @@ namespace {
 constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
 constexpr int kMaxTokens = 64;
 // Software prefetch distance in bytes of the tile's weight stream (its rows are contiguous).
-constexpr size_t kPrefetchBytes = 2048;
+constexpr size_t kPrefetchBytes = 8192;
 
 // The AVX2 kernels' helpers (avx2_util.h): the same horizontal sum, operation for operation.
 using avx2::f16_at;
@@ -141,10 +141,10 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
       for (int64_t t = 0; t < mt; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
       for (int64_t ib = 0; ib < nb; ++ib) {
         const uint8_t* blk = row + static_cast<size_t>(ib) * W::kBytes;
-        // The stream ahead, within the tile (rows are contiguous: past a row's end comes the next row).
+        // The stream ahead (rows are contiguous: past a row's end comes the next row, past the tile's last row the
+        // next tile, which this thread usually takes next; a prefetch past the weight's end is harmless).
         for (size_t off = 0; off < W::kBytes; off += 64) {
-          const uint8_t* p = blk + kPrefetchBytes + off;
-          if (p < end) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBytes + off), _MM_HINT_T0);
         }
         Decoded dec;
         W::decode(blk, &dec);
