@@ -1,5 +1,7 @@
 #include "perf/machine_roofline.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -34,12 +36,15 @@ struct FreeDeleter {
 
 BandwidthResult measure_read_bandwidth(ThreadPool& pool, int64_t bytes, int reps) {
   const int threads = pool.size();
-  // Each thread gets a slice that is a whole number of 4 KiB pages (page- and vector-aligned).
-  constexpr int64_t kPage = 4096;
+  // Each thread gets a slice that is a whole number of 2 MiB pages, in transparent huge pages as the weights are
+  // (packed copies, stored-row copies and the model mapping all ask for them): over 4 KiB pages the probe pays a
+  // TLB miss per page that the weight streams do not, and would under-state the roofline.
+  constexpr int64_t kPage = int64_t{2} << 20;
   const int64_t per_thread = std::max<int64_t>(kPage, bytes / threads / kPage * kPage);
   const int64_t total = per_thread * threads;
   std::unique_ptr<void, FreeDeleter> buf(std::aligned_alloc(kPage, static_cast<size_t>(total)));
   if (!buf) return {};
+  madvise(buf.get(), static_cast<size_t>(total), MADV_HUGEPAGE);
   uint64_t* words = static_cast<uint64_t*>(buf.get());
   const int64_t words_per_thread = per_thread / 8;
   // First touch on the thread that reads the slice (NUMA placement), with data the reads cannot predict.
