@@ -16,7 +16,7 @@ namespace nt::kernels::avx512 {
 namespace {
 
 constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 chunks of 64 quant bytes
-constexpr int64_t kPrefetchRecords = 32;  // software prefetch distance of the packed stream, in records
+constexpr int64_t kPrefetchRecords = 16;  // software prefetch distance of the packed stream, in records
 constexpr int kTokens = 8;               // tokens per register tile (packed)
 constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
 

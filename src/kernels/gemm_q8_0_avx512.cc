@@ -15,7 +15,7 @@ namespace nt::kernels::avx512 {
 namespace {
 
 constexpr size_t kRecord = 32 + 8 * 64;  // kQ8_0Rows16: 16 fp16 scales + 8 chunks of 64 weight bytes
-constexpr int64_t kPrefetchRecords = 16;  // software prefetch distance of the packed stream, in records
+constexpr int64_t kPrefetchRecords = 4;  // software prefetch distance of the packed stream, in records
 constexpr int kTokens = 8;               // tokens per register tile (packed)
 constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
 
