@@ -67,14 +67,14 @@ inline __m512i load4(const uint8_t* const* rows, size_t off) {
 // [row j, row 4 + j, row j, row 4 + j]; the scales are permuted to match.
 template <int RN>
 void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
-                int64_t n_in, float* y, int64_t ldy, const uint8_t* next, size_t step) {
+                int64_t n_in, float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   const __m512i scale_lanes = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
   __m512 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     const size_t off = static_cast<size_t>(ib) * 18;
-    prefetch_tile_share<3>(next, ib, step);  // 8 rows x 18 bytes = 144 bytes per block step
+    prefetch_tile_share<3>(ahead, ib, step);  // 8 rows x 18 bytes = 144 bytes per block step
     const __m512i wa = load4(rows, off + 2), wb = load4(rows + 4, off + 2);
     const __m512i lo_a = _mm512_and_si512(wa, m4), hi_a = _mm512_and_si512(_mm512_srli_epi16(wa, 4), m4);
     const __m512i lo_b = _mm512_and_si512(wb, m4), hi_b = _mm512_and_si512(_mm512_srli_epi16(wb, 4), m4);
@@ -119,12 +119,13 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
 
 void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
+  const int64_t ahead = prefetch_rows_ahead(ws, 8);
   for_tiles<kTokensRows>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const uint8_t* rows[8];
     row_pointers(w, ws, r, nrows, 8, rows);
     const int64_t tt = t0 + t;
     micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy,
-                   w + static_cast<size_t>(r + 8) * ws, tile_share(ws, 8, nb));
+                   w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 8, nb));
   });
 }
 

@@ -64,13 +64,13 @@ inline __m128i totals4(__m256i p0, __m256i p1, __m256i p2, __m256i p3) {
 
 template <int RN>
 void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, int64_t n_in,
-                float* y, int64_t ldy, const uint8_t* next, size_t step) {
+                float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m128 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     const size_t off = static_cast<size_t>(ib) * 34;
-    prefetch_tile_share<3>(next, ib, step);  // 4 rows x 34 bytes = 136 bytes per block step
+    prefetch_tile_share<3>(ahead, ib, step);  // 4 rows x 34 bytes = 136 bytes per block step
     uint64_t hs = 0;
     NT_UNROLL for (int j = 0; j < 4; ++j) hs |= u16_at(rows[j] + off) << (16 * j);
     const __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
@@ -109,12 +109,13 @@ void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
 
 void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
+  const int64_t ahead = prefetch_rows_ahead(ws, 4);
   for_tiles<kTokensRows>(nr, nt, 4, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const uint8_t* rows[4];
     row_pointers(w, ws, r, nrows, 4, rows);
     const int64_t tt = t0 + t;
     micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r, ldy,
-                   w + static_cast<size_t>(r + 4) * ws, tile_share(ws, 4, nb));
+                   w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 4, nb));
   });
 }
 

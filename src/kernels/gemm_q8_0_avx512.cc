@@ -61,14 +61,14 @@ inline __m512i totals8(__m512i s0, __m512i s1, __m512i s2, __m512i s3) {
 
 template <int RN>
 void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
-                int64_t n_in, float* y, int64_t ldy, const uint8_t* next, size_t step) {
+                int64_t n_in, float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512i scale_lanes = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
   __m512 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     const size_t off = static_cast<size_t>(ib) * 34;
-    prefetch_tile_share<5>(next, ib, step);  // 8 rows x 34 bytes = 272 bytes per block step
+    prefetch_tile_share<5>(ahead, ib, step);  // 8 rows x 34 bytes = 272 bytes per block step
     __m512i u[4];
     uint64_t h0 = 0, h1 = 0;
     NT_UNROLL for (int p = 0; p < 4; ++p) {
@@ -116,12 +116,13 @@ void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
 
 void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
+  const int64_t ahead = prefetch_rows_ahead(ws, 8);
   for_tiles<kTokensRows>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const uint8_t* rows[8];
     row_pointers(w, ws, r, nrows, 8, rows);
     const int64_t tt = t0 + t;
     micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy,
-                   w + static_cast<size_t>(r + 8) * ws, tile_share(ws, 8, nb));
+                   w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 8, nb));
   });
 }
 

@@ -39,18 +39,30 @@ inline uint64_t u16_at(const uint8_t* p) {
 // Software prefetch for the stored-row kernels. A register tile reads its rows as interleaved streams, each one
 // row long (1-2 KB in the models' shapes), so a per-row distance never gets ahead of a tile's first lines and
 // every tile began with a burst of demand misses (the 30B-A3B experts streamed at a third of the bandwidth).
-// Instead block step ib of a tile prefetches its share of the next tile, `step` = the next tile's bytes / the
-// blocks per row, from `next` (the next tile's first row; the rows of a stored weight are contiguous): by the
-// time a tile ends, all of the next one has been requested. Prefetches never fault, so running past the weight's
-// last row is harmless.
+// Instead block step ib of a tile prefetches its share of a tile further on, `step` = that tile's bytes / the
+// blocks per row, from `ahead` (that tile's first row; the rows of a stored weight are contiguous): by the time a
+// tile ends, all of it has been requested. The tile is prefetch_rows_ahead() ahead, up to kStoredPrefetchBytes
+// of weights: one core streaming the 30B-A3B experts from DRAM measured best there (Q4_0 up_proj, 12 KB tiles:
+// 32-33 GB/s one tile ahead, 35-38 two; Q8_0 down_proj, 16 KB tiles: 35 one tile ahead, 30-31 two). Prefetches
+// never fault, so running past the weight's last row is harmless.
+constexpr size_t kStoredPrefetchBytes = size_t{24} << 10;
+
 template <int kLines>
-inline void prefetch_tile_share(const uint8_t* next, int64_t ib, size_t step) {
-  const char* p = reinterpret_cast<const char*>(next + static_cast<size_t>(ib) * step);
+inline void prefetch_tile_share(const uint8_t* ahead, int64_t ib, size_t step) {
+  const char* p = reinterpret_cast<const char*>(ahead + static_cast<size_t>(ib) * step);
   NT_UNROLL for (int l = 0; l < kLines; ++l) _mm_prefetch(p + 64 * l, _MM_HINT_T0);
 }
 
 // Bytes per block step that prefetch_tile_share covers for a tile of `rows` rows ws bytes apart, nb blocks each.
 inline size_t tile_share(size_t ws, int rows, int64_t nb) { return static_cast<size_t>(rows) * ws / static_cast<size_t>(nb); }
+
+// Rows from a tile's first row to the first row of the tile it prefetches: whole tiles, at most
+// kStoredPrefetchBytes ahead but at least the next tile.
+inline int64_t prefetch_rows_ahead(size_t ws, int rows, size_t max_bytes = kStoredPrefetchBytes) {
+  const size_t tile = static_cast<size_t>(rows) * ws;
+  const size_t tiles = max_bytes / tile;
+  return static_cast<int64_t>(tiles > 0 ? tiles : 1) * rows;
+}
 
 // f.template operator()<RN>() with RN = n, 1 <= n <= kMax, as a compile-time constant.
 template <int kMax, int RN = 1, class F>
