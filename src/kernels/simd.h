@@ -54,13 +54,15 @@ inline void prefetch_tile_share(const uint8_t* ahead, int64_t ib, size_t step) {
 }
 
 // Bytes per block step that prefetch_tile_share covers for a tile of `rows` rows ws bytes apart, nb blocks each.
-inline size_t tile_share(size_t ws, int rows, int64_t nb) { return static_cast<size_t>(rows) * ws / static_cast<size_t>(nb); }
+inline size_t tile_share(size_t ws, int rows, int64_t nb) {
+  return nb > 0 ? static_cast<size_t>(rows) * ws / static_cast<size_t>(nb) : 0;
+}
 
 // Rows from a tile's first row to the first row of the tile it prefetches: whole tiles, at most
 // kStoredPrefetchBytes ahead but at least the next tile.
 inline int64_t prefetch_rows_ahead(size_t ws, int rows, size_t max_bytes = kStoredPrefetchBytes) {
   const size_t tile = static_cast<size_t>(rows) * ws;
-  const size_t tiles = max_bytes / tile;
+  const size_t tiles = tile > 0 ? max_bytes / tile : 0;
   return static_cast<int64_t>(tiles > 0 ? tiles : 1) * rows;
 }
 
