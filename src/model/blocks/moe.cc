@@ -25,7 +25,9 @@ void moe_forward(const ModelConfig& c, const MoeWeights& w, const float* u, int6
   {
     prof::OpScope scope("moe_router");
     pool.parallel_for(T * E, [&](int64_t i0, int64_t i1, int) {
-      for (int64_t i = i0; i < i1; ++i) logits[static_cast<size_t>(i)] = dot_f32(w.gate.data() + (i % E) * H, u + (i / E) * H, H);
+      for (int64_t i = i0; i < i1; ++i) {
+        logits[static_cast<size_t>(i)] = dot_f32(w.gate.data() + (i % E) * H, u + (i / E) * H, H);
+      }
     });
     for (int64_t t = 0; t < T; ++t) {
       Routing r = route_token(rp, logits.data() + t * E, w.score_bias.data());
