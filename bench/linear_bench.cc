@@ -60,26 +60,6 @@ std::vector<std::string> split(const std::string& s) {
   return v;
 }
 
-// Streaming read of `bytes` with `threads` threads; best of `reps`, in GB/s.
-double read_bandwidth(nt::ThreadPool& pool, const std::vector<uint64_t>& buf, int reps) {
-  double best = 0;
-  std::vector<uint64_t> sink(static_cast<size_t>(pool.size()) * 8, 0);
-  for (int rep = 0; rep < reps; ++rep) {
-    const auto t0 = Clock::now();
-    pool.parallel_for(static_cast<int64_t>(buf.size() / 8), [&](int64_t b, int64_t e, int th) {
-      uint64_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      const uint64_t* p = buf.data();
-      for (int64_t i = b; i < e; ++i)
-        for (int j = 0; j < 8; ++j) a[j] += p[8 * i + j];
-      for (int j = 0; j < 8; ++j) sink[static_cast<size_t>(th) * 8 + j] += a[j];
-    });
-    best = std::max(best, static_cast<double>(buf.size() * 8) / seconds_since(t0) / 1e9);
-  }
-  volatile uint64_t keep = sink[0];
-  (void)keep;
-  return best;
-}
-
 struct Weight {
   std::vector<uint8_t> bytes;
   std::vector<uint8_t> scale;  // ModelOpt NVFP4 block scales (counted in the weight bytes)
@@ -252,11 +232,10 @@ int main(int argc, char** argv) {
               nt::kernels::isa_name(isa));
   std::vector<double> bandwidth_at;  // read bandwidth at threads[i]
   {
-    std::vector<uint64_t> buf(static_cast<size_t>(bw_mib) * (1 << 20) / 8);
-    for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;
+    // The probe `nemotron bench` uses (huge pages, a slice per thread), so the fractions here and there compare.
     for (int th : threads) {
       nt::ThreadPool pool(th);
-      const double gbs = read_bandwidth(pool, buf, 5);
+      const double gbs = nt::perf::measure_read_bandwidth(pool, bw_mib << 20, 5).gb_per_s;
       bandwidth_at.push_back(gbs);
       std::printf("{\"bench\":\"read_bandwidth\",\"threads\":%d,\"mib\":%lld,\"gb_per_s\":%.2f}\n", th,
                   static_cast<long long>(bw_mib), gbs);

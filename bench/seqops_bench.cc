@@ -21,6 +21,7 @@
 #include "ops/attention.h"
 #include "ops/seq_kernels.h"
 #include "ops/ssm.h"
+#include "perf/machine_roofline.h"
 
 namespace {
 
@@ -58,21 +59,6 @@ std::vector<float> randn(size_t n, uint32_t seed, float sd) {
   std::vector<float> v(n);
   for (auto& x : v) x = nd(rng);
   return v;
-}
-
-// Read bandwidth: each thread sums the squares of its share of a 512 MiB array (SIMD kernel).
-double read_bandwidth_gbs(nt::ThreadPool& pool) {
-  const size_t n = size_t{128} << 20;  // floats
-  std::vector<float> a(n, 1.0f);
-  std::vector<double> sink(static_cast<size_t>(pool.size()) * 8, 0.0);
-  const double s = best_time(
-      [&] {
-        pool.parallel_for(static_cast<int64_t>(n / 64), [&](int64_t b0, int64_t b1, int ti) {
-          sink[static_cast<size_t>(ti) * 8] += nt::kernels::seq_kernels().sum_squares(a.data() + b0 * 64, (b1 - b0) * 64);
-        });
-      },
-      5, 1.0);
-  return static_cast<double>(n) * 4 / s / 1e9;
 }
 
 struct Shape {
@@ -119,7 +105,7 @@ int main(int argc, char** argv) {
 
   for (int threads : {1, 2}) {
     nt::ThreadPool pool(threads);
-    const double bw = read_bandwidth_gbs(pool);
+    const double bw = nt::perf::measure_read_bandwidth(pool, int64_t{512} << 20, 5).gb_per_s;  // as `nemotron bench`
     print("read_bandwidth", "sum", threads, ", \"GB_per_s\": " + fmt("%.2f", bw));
 
     // --- Mamba decode step: conv (T 1) + recurrence (T 1), cycling over 24 layers' states (96 MiB) so the

@@ -5,7 +5,8 @@
 //   s = dpbusd(−8·Σy; lo_k, y[4k..4k+3]) over k  +  dpbusd(0; hi_k, y[16+4k..16+4k+3]) over k
 // with lo = byte & 0x0F and hi = byte >> 4, split once per block for all the tile's tokens. One lane per row: no
 // horizontal sums, the block scales of the 16 rows in one fp16 load, the activations (and each block's −8·Σy)
-// broadcast from memory into the dot products.
+// broadcast from memory into the dot products. Decode (one token) reads four 16-row groups in step: four weight
+// streams per thread keep more of DRAM's latency covered than one (bench/linear_bench gemv_stream).
 // Stored rows: four rows per register (row j in 128-bit lane j, as in the ggml block: byte i = element i and
 // 16 + i), partial sums in 4 lanes per row, reduced to the row's total per block by two unpack-add steps.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
@@ -17,6 +18,7 @@ namespace {
 
 constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 chunks of 64 quant bytes
 constexpr int64_t kPrefetchRecords = 16;  // software prefetch distance of the packed stream, in records
+constexpr int kStreams = 4;               // decode: packed groups read in step (weight streams per thread)
 constexpr int kTokens = 8;               // tokens per register tile (packed)
 constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
 
@@ -53,6 +55,41 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
     }
   }
   NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_mask_storeu_ps(y + t * ldy, m, acc[t]);
+}
+
+// One token × G whole groups, record by record in step: G weight streams in flight at once (the hardware prefetchers
+// follow each one, so a core keeps more of DRAM's latency covered than with one stream), and the token's
+// activations broadcast once per block for all G groups. Per group and lane the operations of micro_packed<1>
+// (the high nibbles masked in place, so their block sum is 16× and shifted back exactly), so the same bits.
+template <int G>
+void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* yq, const float* yd,
+                         const int32_t* yb, float* y) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  __m512 acc[G];
+  NT_UNROLL for (int j = 0; j < G; ++j) acc[j] = _mm512_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const int8_t* b = yq + ib * 32;
+    __m512i ya[8];
+    NT_UNROLL for (int k = 0; k < 4; ++k) {
+      ya[k] = _mm512_set1_epi32(i32_at(b + 4 * k));
+      ya[4 + k] = _mm512_set1_epi32(i32_at(b + 16 + 4 * k));
+    }
+    const __m512i bias = _mm512_set1_epi32(yb[ib]);
+    const __m512 dy = _mm512_set1_ps(yd[ib]);
+    NT_UNROLL for (int j = 0; j < G; ++j) {
+      const uint8_t* rec = g + j * ws + ib * kRecord;
+      const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
+      __m512i s_lo = bias, s_hi = _mm512_setzero_si512();
+      NT_UNROLL for (int k = 0; k < 4; ++k) {
+        const __m512i v = _mm512_loadu_si512(rec + 32 + 64 * k);
+        s_lo = _mm512_dpbusd_epi32(s_lo, _mm512_and_si512(v, m4), ya[k]);
+        s_hi = _mm512_dpbusd_epi32(s_hi, _mm512_andnot_si512(m4, v), ya[4 + k]);
+      }
+      const __m512i s = _mm512_add_epi32(s_lo, _mm512_srai_epi32(s_hi, 4));
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy), acc[j]);
+    }
+  }
+  NT_UNROLL for (int j = 0; j < G; ++j) _mm512_storeu_ps(y + 16 * j, acc[j]);
 }
 
 // --- stored rows: 4 rows per register, 8 rows per tile ---------------------------------------------------------
@@ -110,6 +147,16 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
 void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
+  if (nt == 1) {  // decode: whole groups kStreams at a time, the rest one by one
+    const int64_t r = nr / (16 * kStreams) * (16 * kStreams);
+    for (int64_t i = 0; i < r; i += 16 * kStreams) {
+      micro_packed_groups<kStreams>(w + static_cast<size_t>(i / 16) * ws, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb,
+                                    a.ybias + t0 * nb, y + i);
+    }
+    w += static_cast<size_t>(r / 16) * ws;
+    y += r;
+    nr -= r;
+  }
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;
     micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb,

@@ -250,12 +250,18 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
   a.wq_scale2 = l.w.wscale2;
 }
 
-// Output rows [b · kRowBlock, +kRowBlock) for every token; `scratch` holds a converted tile on the convert route.
-void run_block(const Prepared& p, int64_t b, std::vector<float>& scratch) {
+// Output rows [b0 · kRowBlock, b1 · kRowBlock) for every token, as one run of the tile kernel (its weight rows are
+// one contiguous stream, which a kernel may read as several interleaved ones); on the convert route block by block,
+// as `scratch` holds one converted block.
+void run_blocks(const Prepared& p, int64_t b0, int64_t b1, std::vector<float>& scratch) {
   const Linear& l = *p.l;
   const int64_t n_in = p.a.n_in;
+  if (p.plan.convert && b1 - b0 > 1) {
+    for (int64_t b = b0; b < b1; ++b) run_blocks(p, b, b + 1, scratch);
+    return;
+  }
   const size_t row_bytes = l.w.row_bytes();
-  const int64_t r0 = b * kRowBlock, nr = std::min(kRowBlock, p.n_out - r0);
+  const int64_t r0 = b0 * kRowBlock, nr = std::min(b1 * kRowBlock, p.n_out) - r0;
   const uint8_t* w = l.w.data + static_cast<size_t>(r0) * row_bytes;
   size_t ws = row_bytes;
   if (p.stored_copy != nullptr) {  // the same rows in huge pages (kStoredRows)
@@ -290,7 +296,7 @@ void linear_fast(const Linear& l, const float* x, int64_t T, float* y, ThreadPoo
   prepare(p, l, x, T, y, &pool, isa);
   std::vector<std::vector<float>> scratch(static_cast<size_t>(pool.size()));
   pool.parallel_for_dynamic(p.n_blocks, grain_for(p.n_blocks, pool.size()), [&](int64_t b0, int64_t b1, int thread) {
-    for (int64_t b = b0; b < b1; ++b) run_block(p, b, scratch[static_cast<size_t>(thread)]);
+    run_blocks(p, b0, b1, scratch[static_cast<size_t>(thread)]);
   });
   add_bias(p);
 }
@@ -311,9 +317,11 @@ void linear_fast_many(std::span<const LinearCall> calls, ThreadPool& pool, Isa i
   pool.parallel_for_dynamic(n_blocks, grain_for(n_blocks, pool.size()), [&](int64_t b0, int64_t b1, int thread) {
     size_t c = static_cast<size_t>(std::upper_bound(first_block.begin(), first_block.end(), b0) -
                                    first_block.begin() - 1);
-    for (int64_t b = b0; b < b1; ++b) {
+    for (int64_t b = b0; b < b1;) {  // the grab's blocks, one run per call they fall in
       while (b >= first_block[c + 1]) ++c;
-      run_block(prep[c], b - first_block[c], scratch[static_cast<size_t>(thread)]);
+      const int64_t e = std::min(b1, first_block[c + 1]);
+      run_blocks(prep[c], b - first_block[c], e - first_block[c], scratch[static_cast<size_t>(thread)]);
+      b = e;
     }
   });
   for (const Prepared& p : prep) add_bias(p);

@@ -1,6 +1,7 @@
 // The machine's rooflines, measured in the same run as the model they judge (these machines are shared and
 // noisy, so a speed is quoted as a fraction of what the hardware gave at that moment):
-//  - memory read bandwidth: every thread streams its slice of a buffer much larger than the last-level cache;
+//  - memory read bandwidth: every thread streams its slice of a buffer much larger than the last-level cache, as
+//    four sequential streams in step (as the decode kernels read their weights);
 //  - the peak rate of the matrix instruction a weight type's kernels use: independent chains of that
 //    instruction in registers, on every thread.
 #pragma once

@@ -1,6 +1,7 @@
 // Per-ISA inner loops for the roofline measurements (machine_roofline.cc dispatches among them).
 // Each returns the number of operations it performed (a multiply-add counts as 2); `seed` keeps the
-// compiler from folding the loop.
+// compiler from folding the loop. read_sum returns the sum of p[0, n), read as four sequential streams (the
+// quarters of p) in step; n is a multiple of 64.
 #pragma once
 
 #include <cstdint>

@@ -95,7 +95,9 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
   for (const test::WType& ty : {kQ4_0, kQ8_0}) {
-    for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 130}) {
+    // 130 rows: one thread's run holds two whole runs of 4 groups (decode reads 4 groups in step) and a tail; 4100:
+    // two threads' grabs of 8 blocks (so runs of 4 groups there too) and a last partial block.
+    for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 130, 4100}) {
       for (int64_t in : {32, 96, 512}) {
         auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 31 + in), out % 2 == 1);
         Linear packed = w.l;
