@@ -125,6 +125,26 @@ inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* acc
   }
 }
 
+// One token (decode): the operations of tile_k's token loop with mt = 1, the accumulators and the decoded
+// super-block in registers (tile_k's run-time token loop keeps them in memory).
+template <class W>
+void tile_k1(const uint8_t* w, size_t ws, int64_t nr, int64_t nb, const uint8_t* yrow, float* y) {
+  for (int64_t r = 0; r < nr; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * ws;
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int64_t ib = 0; ib < nb; ++ib) {
+      const uint8_t* blk = row + static_cast<size_t>(ib) * W::kBytes;
+      for (size_t off = 0; off < W::kBytes; off += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBytes + off), _MM_HINT_T0);
+      }
+      Decoded dec;
+      W::decode(blk, &dec);
+      update<W>(dec, yrow + static_cast<size_t>(ib) * kQ8KBytes, &acc, &accm);
+    }
+    y[r] = W::kHasMin ? hsum8(acc) - hsum8(accm) : hsum8(acc);
+  }
+}
+
 // Rows one at a time (a decoded super-block fills 9 registers), up to kMaxTokens tokens per pass over a row.
 template <class W>
 void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
@@ -133,6 +153,7 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
   const uint8_t* end = w + static_cast<size_t>(nr - 1) * ws + static_cast<size_t>(nb) * W::kBytes;
   for (size_t off = 0; off < kPrefetchBytes && w + off < end; off += 64)
     _mm_prefetch(reinterpret_cast<const char*>(w + off), _MM_HINT_T0);
+  if (nt == 1) return tile_k1<W>(w, ws, nr, nb, act + static_cast<size_t>(t0 * nb) * kQ8KBytes, y);
   __m256 acc[kMaxTokens], accm[kMaxTokens];
   for (int64_t r = 0; r < nr; ++r) {
     const uint8_t* row = w + static_cast<size_t>(r) * ws;

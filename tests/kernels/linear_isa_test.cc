@@ -38,7 +38,7 @@ TEST(LinearIsa, Avx512EqualsAvx2Bitwise) {
   for (const auto& ty : types) {
     const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K;
     for (int64_t out : {1, 2, 3, 5, 8, 9, 16, 17, 37}) {
-      for (int64_t in : k_quant ? std::vector<int64_t>{256, 768} : std::vector<int64_t>{32, 96, 256}) {
+      for (int64_t in : k_quant ? std::vector<int64_t>{256, 768} : std::vector<int64_t>{32, 64, 96, 160, 224, 256}) {
         auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 17 + in), false);
         if (!k_quant) add_extremes(w, ty.q);  // K-quant blocks: random rows already span the quant range
         Linear packed = w.l;
