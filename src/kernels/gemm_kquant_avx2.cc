@@ -111,10 +111,29 @@ inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* acc
   }
 }
 
+// One token (decode): the operations of tile_k with mt = 1, a row at a time, so the accumulators stay in registers
+// (tile_k's arrays over rows and tokens live in memory).
+template <class W>
+void tile_k1(const uint8_t* w, size_t ws, int64_t nr, int64_t nb, const uint8_t* yrow, float* y) {
+  for (int64_t r = 0; r < nr; ++r) {
+    const uint8_t* row = w + static_cast<size_t>(r) * ws;
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int64_t ib = 0; ib < nb; ++ib) {
+      const char* next = reinterpret_cast<const char*>(row + static_cast<size_t>(ib + 2) * W::kBytes);
+      for (size_t off = 0; off < W::kBytes; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
+      Decoded dec;
+      W::decode(row + static_cast<size_t>(ib) * W::kBytes, &dec);
+      update<W>(dec, yrow + static_cast<size_t>(ib) * kQ8KBytes, &acc, &accm);
+    }
+    y[r] = W::kHasMin ? hsum(acc) - hsum(accm) : hsum(acc);
+  }
+}
+
 template <class W>
 void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 256;
   const uint8_t* act = static_cast<const uint8_t*>(a.q8k);
+  if (nt == 1) return tile_k1<W>(w, ws, nr, nb, act + static_cast<size_t>(t0 * nb) * kQ8KBytes, y);
   __m256 acc[kRowsK][kMaxTokens], accm[kRowsK][kMaxTokens];
   Decoded dec[kRowsK];
   for (int64_t tc = 0; tc < nt; tc += kMaxTokens) {
