@@ -125,6 +125,16 @@ inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* acc
   }
 }
 
+// The weight stream kPrefetchBytes past super-block `blk` (rows are contiguous: past a row's end comes the next row,
+// past the tile's last row the next tile, which this thread usually takes next; a prefetch past the weight's end is
+// harmless).
+template <class W>
+inline void prefetch_ahead(const uint8_t* blk) {
+  for (size_t off = 0; off < W::kBytes; off += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBytes + off), _MM_HINT_T0);
+  }
+}
+
 // One token (decode): the operations of tile_k's token loop with mt = 1, the accumulators and the decoded
 // super-block in registers (tile_k's run-time token loop keeps them in memory).
 template <class W>
@@ -134,9 +144,7 @@ void tile_k1(const uint8_t* w, size_t ws, int64_t nr, int64_t nb, const uint8_t*
     __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
     for (int64_t ib = 0; ib < nb; ++ib) {
       const uint8_t* blk = row + static_cast<size_t>(ib) * W::kBytes;
-      for (size_t off = 0; off < W::kBytes; off += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBytes + off), _MM_HINT_T0);
-      }
+      prefetch_ahead<W>(blk);
       Decoded dec;
       W::decode(blk, &dec);
       update<W>(dec, yrow + static_cast<size_t>(ib) * kQ8KBytes, &acc, &accm);
@@ -162,11 +170,7 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
       for (int64_t t = 0; t < mt; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
       for (int64_t ib = 0; ib < nb; ++ib) {
         const uint8_t* blk = row + static_cast<size_t>(ib) * W::kBytes;
-        // The stream ahead (rows are contiguous: past a row's end comes the next row, past the tile's last row the
-        // next tile, which this thread usually takes next; a prefetch past the weight's end is harmless).
-        for (size_t off = 0; off < W::kBytes; off += 64) {
-          _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBytes + off), _MM_HINT_T0);
-        }
+        prefetch_ahead<W>(blk);
         Decoded dec;
         W::decode(blk, &dec);
         const uint8_t* yb = act + (static_cast<size_t>(t0 + tc) * nb + ib) * kQ8KBytes;

@@ -140,14 +140,9 @@ void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
   if (nt == 1) {  // decode: whole groups kStreams at a time, the rest one by one
-    const int64_t r = nr / (16 * kStreams) * (16 * kStreams);
-    for (int64_t i = 0; i < r; i += 16 * kStreams) {
-      micro_packed_groups<kStreams>(w + static_cast<size_t>(i / 16) * ws, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb,
-                                    a.ybias + t0 * nb, y + i);
-    }
-    w += static_cast<size_t>(r / 16) * ws;
-    y += r;
-    nr -= r;
+    for_group_runs<kStreams>(w, ws, y, nr, [&](const uint8_t* g, float* yg) {
+      micro_packed_groups<kStreams>(g, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg);
+    });
   }
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;

@@ -89,6 +89,18 @@ inline void for_tiles(int64_t nr, int64_t nt, int64_t rows, F&& f) {
   }
 }
 
+// Decode over packed 16-row groups (ws bytes apart): f(g, yg) for each whole run of kGroups groups, g its first
+// group and yg its first output (a kernel that reads the groups in step); w, y and nr are advanced past those rows,
+// leaving the rest to the caller's tile loop.
+template <int kGroups, class F>
+inline void for_group_runs(const uint8_t*& w, size_t ws, float*& y, int64_t& nr, F&& f) {
+  const int64_t done = nr / (16 * kGroups) * (16 * kGroups);
+  for (int64_t r = 0; r < done; r += 16 * kGroups) f(w + static_cast<size_t>(r / 16) * ws, y + r);
+  w += static_cast<size_t>(done / 16) * ws;
+  y += done;
+  nr -= done;
+}
+
 // Pointers to `n` stored rows from row r (ws bytes apart); a short tile repeats its last row.
 inline void row_pointers(const uint8_t* w, size_t ws, int64_t r, int nrows, int n, const uint8_t** rows) {
   for (int j = 0; j < n; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
