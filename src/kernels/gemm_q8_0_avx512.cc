@@ -73,7 +73,7 @@ void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* 
       __m512i s0 = yb_ib, s1 = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 4; ++k) {
         s0 = _mm512_dpbusd_epi32(s0, _mm512_xor_si512(_mm512_loadu_si512(rec + 32 + 64 * k), bias), ya[k]);
-        s1 = _mm512_dpbusd_epi32(s1, _mm512_xor_si512(_mm512_loadu_si512(rec + 288 + 64 * k), bias), ya[4 + k]);
+        s1 = _mm512_dpbusd_epi32(s1, _mm512_xor_si512(_mm512_loadu_si512(rec + 32 + 64 * (4 + k)), bias), ya[4 + k]);
       }
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), _mm512_mul_ps(dw, dy), acc[j]);
     }
