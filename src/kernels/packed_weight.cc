@@ -19,14 +19,16 @@ constexpr size_t kHugePage = size_t{2} << 20;
 
 // 64-byte aligned; whole 2 MiB pages (and transparent huge pages asked for) when large and the rounding wastes
 // at most 1/16 of the size, so a decode pass over the weights takes fewer TLB misses than over 4 KiB pages.
-uint8_t* alloc_packed(size_t bytes) {
+// Null when out of memory.
+std::shared_ptr<uint8_t> alloc_packed(size_t bytes) {
   const size_t huge_rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   const bool huge = bytes >= kHugePage && huge_rounded - bytes <= bytes / 16;
   const size_t align = huge ? kHugePage : 64;
   const size_t rounded = huge ? huge_rounded : (bytes + 63) / 64 * 64;
   void* p = std::aligned_alloc(align, rounded);
-  if (p != nullptr && huge) madvise(p, rounded, MADV_HUGEPAGE);
-  return static_cast<uint8_t*>(p);
+  if (p == nullptr) return nullptr;
+  if (huge) madvise(p, rounded, MADV_HUGEPAGE);
+  return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
 }
 
 // Packed copies are anonymous memory (never evicted, unlike the mapped file): they may take at most this share of
@@ -40,8 +42,6 @@ size_t physical_memory_bytes() {
 
 }  // namespace
 
-PackedWeight::~PackedWeight() { std::free(data); }
-
 namespace {
 
 bool has_packed_kernel(const TensorView& w) {
@@ -49,16 +49,27 @@ bool has_packed_kernel(const TensorView& w) {
          w.dim(1) % 32 == 0;
 }
 
+// The copy's shape (data not yet set).
+PackedWeight describe(const TensorView& w) {
+  PackedWeight pw;
+  pw.rows = w.dim(0);
+  pw.cols = w.dim(1);
+  if (!has_packed_kernel(w)) {  // kStoredRows
+    pw.layout = PackedLayout::kStoredRows;
+    pw.group_bytes = w.row_bytes();
+    pw.bytes = static_cast<size_t>(pw.rows) * pw.group_bytes;
+    return pw;
+  }
+  const bool q8 = w.qtype == GgmlType::Q8_0;
+  pw.layout = q8 ? PackedLayout::kQ8_0Rows16 : PackedLayout::kQ4_0Rows16;
+  const int64_t nb = pw.cols / 32, groups = (pw.rows + kPackedGroupRows - 1) / kPackedGroupRows;
+  pw.group_bytes = static_cast<size_t>(nb) * (q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record);
+  pw.bytes = static_cast<size_t>(groups) * pw.group_bytes;
+  return pw;
+}
+
 // kStoredRows: the rows copied as they are, the row blocks split over the pool.
-std::shared_ptr<const PackedWeight> copy_stored_rows(const TensorView& w, ThreadPool& pool) {
-  auto pw = std::make_shared<PackedWeight>();
-  pw->layout = PackedLayout::kStoredRows;
-  pw->rows = w.dim(0);
-  pw->cols = w.dim(1);
-  pw->group_bytes = w.row_bytes();
-  pw->bytes = static_cast<size_t>(pw->rows) * pw->group_bytes;
-  pw->data = alloc_packed(pw->bytes);
-  if (pw->data == nullptr) return nullptr;
+void copy_stored_rows(const TensorView& w, PackedWeight* pw, ThreadPool& pool) {
   const int64_t blocks = (pw->rows + kPackedGroupRows - 1) / kPackedGroupRows;
   const size_t rb = pw->group_bytes;
   uint8_t* dst = pw->data;
@@ -67,7 +78,6 @@ std::shared_ptr<const PackedWeight> copy_stored_rows(const TensorView& w, Thread
     std::memcpy(dst + static_cast<size_t>(r0) * rb, w.data + static_cast<size_t>(r0) * rb,
                 static_cast<size_t>(r1 - r0) * rb);
   });
-  return pw;
 }
 
 }  // namespace
@@ -79,22 +89,25 @@ bool packing_applies(const TensorView& w) {
   return w.row_bytes() * static_cast<size_t>(w.dim(0)) >= kHugePage && route_reads_stored_rows(w, best_isa());
 }
 
-std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool) {
-  if (!packing_applies(w)) return nullptr;
-  if (!has_packed_kernel(w)) return copy_stored_rows(w, pool);
-  auto pw = std::make_shared<PackedWeight>();
-  const bool q8 = w.qtype == GgmlType::Q8_0;
-  pw->layout = q8 ? PackedLayout::kQ8_0Rows16 : PackedLayout::kQ4_0Rows16;
+size_t packed_size(const TensorView& w) { return packing_applies(w) ? describe(w).bytes : 0; }
+
+namespace {
+
+// The packed copy of w in `data` (describe(w).bytes, 64-byte aligned), which `storage` keeps alive.
+std::shared_ptr<const PackedWeight> pack_into(const TensorView& w, uint8_t* data, std::shared_ptr<uint8_t> storage,
+                                              ThreadPool& pool) {
+  auto pw = std::make_shared<PackedWeight>(describe(w));
+  pw->data = data;
+  pw->storage = std::move(storage);
+  if (pw->layout == PackedLayout::kStoredRows) {
+    copy_stored_rows(w, pw.get(), pool);
+    return pw;
+  }
+  const bool q8 = pw->layout == PackedLayout::kQ8_0Rows16;
   const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;
   const size_t block = q8 ? 34 : 18;  // stored block: fp16 scale + 32 or 16 quant bytes
   const int chunks = q8 ? 8 : 4;
-  pw->rows = w.dim(0);
-  pw->cols = w.dim(1);
   const int64_t nb = pw->cols / 32, groups = (pw->rows + kPackedGroupRows - 1) / kPackedGroupRows;
-  pw->group_bytes = static_cast<size_t>(nb) * record;
-  pw->bytes = static_cast<size_t>(groups) * pw->group_bytes;
-  pw->data = alloc_packed(pw->bytes);
-  if (pw->data == nullptr) return nullptr;  // out of memory: the stored layout still works
   const size_t row_bytes = w.row_bytes();
   const uint8_t* src = w.data;
   uint8_t* dst = pw->data;
@@ -117,6 +130,16 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
   return pw;
 }
 
+}  // namespace
+
+std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool) {
+  if (!packing_applies(w)) return nullptr;
+  std::shared_ptr<uint8_t> storage = alloc_packed(describe(w).bytes);
+  if (storage == nullptr) return nullptr;  // out of memory: the stored layout still works
+  uint8_t* data = storage.get();
+  return pack_into(w, data, std::move(storage), pool);
+}
+
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
                            ThreadPool& pool) {
   // Routed experts stay memory-mapped: a token reads only its top-k of them, and their pages (most of an MoE
@@ -130,19 +153,23 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
   }
   std::sort(experts.begin(), experts.end());
   const size_t budget = static_cast<size_t>(kMaxShareOfMemory * static_cast<double>(physical_memory_bytes()));
+  std::vector<std::pair<Linear*, size_t>> chosen;  // (weight, offset in the arena)
   size_t used = 0;
-  int64_t n = 0;
   for_each_linear(w, [&](Linear& l) {
-    if (l.packed || std::binary_search(experts.begin(), experts.end(), &l) || !packing_applies(l.w)) return;
-    const size_t bytes = l.w.row_bytes() * static_cast<size_t>(l.w.dim(0));
-    if (used + bytes > budget) return;
-    l.packed = pack_weight(l.w, pool);
-    if (!l.packed) return;
-    used += bytes;
-    ++n;
-    if (release) release(l.w.data, bytes);
+    if (l.packed || std::binary_search(experts.begin(), experts.end(), &l)) return;
+    const size_t bytes = packed_size(l.w);
+    if (bytes == 0 || used + bytes > budget) return;
+    chosen.push_back({&l, used});
+    used += (bytes + 63) / 64 * 64;
   });
-  return n;
+  if (chosen.empty()) return 0;
+  std::shared_ptr<uint8_t> arena = alloc_packed(used);
+  if (arena == nullptr) return 0;  // out of memory: the stored layouts still work
+  for (const auto& [l, offset] : chosen) {
+    l->packed = pack_into(l->w, arena.get() + offset, arena, pool);
+    if (release) release(l->w.data, l->w.row_bytes() * static_cast<size_t>(l->w.dim(0)));
+  }
+  return static_cast<int64_t>(chosen.size());
 }
 
 }  // namespace nt::kernels

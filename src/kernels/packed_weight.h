@@ -41,23 +41,25 @@ struct PackedWeight {
   size_t group_bytes = 0;  // one group of kPackedGroupRows rows, all blocks (kStoredRows: one stored row)
   uint8_t* data = nullptr;  // [ceil(rows / kPackedGroupRows), group_bytes], 64-byte aligned (kStoredRows: [rows, row])
   size_t bytes = 0;
-  PackedWeight() = default;
-  PackedWeight(const PackedWeight&) = delete;
-  PackedWeight& operator=(const PackedWeight&) = delete;
-  ~PackedWeight();
+  std::shared_ptr<uint8_t> storage;  // owns data: its own allocation, or the arena of all the model's packed weights
 };
 
 // True if linear() on this CPU would use a packed copy of w: the fast route is on and the ISA has a packed kernel
 // for w's type, or w's route reads the stored rows and w fills at least one huge page (kStoredRows).
 bool packing_applies(const TensorView& w);
 
-// The packed copy of w (null when packing_applies(w) is false).
+// Bytes of w's packed copy (0 when packing_applies(w) is false).
+size_t packed_size(const TensorView& w);
+
+// The packed copy of w in its own allocation (null when packing_applies(w) is false or memory runs out).
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool);
 
 // Packs the Linears of the model that packing applies to, except routed MoE experts (they stay memory-mapped),
 // while the packed bytes stay within half the machine's physical memory; release(p, n) is then called with the
 // stored bytes of each packed weight (the loader drops the file pages, so the weight is not resident twice).
-// Returns the number of packed weights.
+// All the copies share one allocation in 2 MiB pages: a weight smaller than a huge page, or one that would waste
+// much of its last page (a 2.8 MB expert, a 6 MB projection), is then read through huge pages too. Returns the
+// number of packed weights.
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
                            ThreadPool& pool);
 

@@ -3,7 +3,7 @@
 // (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count; and a
 // Q4_0 or Q8_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it. Weights
 // of other types whose route reads the stored rows get, from one huge page up, a byte-for-byte copy (kStoredRows)
-// that gives bitwise the same results.
+// that gives bitwise the same results. The copies of a loaded model share one allocation (huge pages).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -141,6 +141,22 @@ int64_t count_packed(const HybridLM& m) {
   return n;
 }
 
+// The model's packed copies share one allocation, each 64-byte aligned and none overlapping another.
+void expect_one_arena(const HybridLM& m, const std::string& name) {
+  std::vector<const kernels::PackedWeight*> copies;
+  for_each_linear(const_cast<ModelWeights&>(m.weights()), [&](Linear& l) {
+    if (l.packed) copies.push_back(l.packed.get());
+  });
+  ASSERT_FALSE(copies.empty()) << name;
+  std::sort(copies.begin(), copies.end(), [](auto* a, auto* b) { return a->data < b->data; });
+  const uint8_t* arena = copies.front()->storage.get();
+  for (size_t i = 0; i < copies.size(); ++i) {
+    EXPECT_EQ(copies[i]->storage.get(), arena) << name;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(copies[i]->data) % 64, 0u) << name;
+    if (i > 0) EXPECT_GE(copies[i]->data, copies[i - 1]->data + copies[i - 1]->bytes) << name;
+  }
+}
+
 TEST(PackedWeight, PackedModelGivesIdenticalLogits) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   for (const std::string& name : test::fixture_cases()) {
@@ -160,6 +176,7 @@ TEST(PackedWeight, PackedModelGivesIdenticalLogits) {
         for (const MlpWeights& e : L.moe.experts) EXPECT_FALSE(e.up_proj.packed || e.down_proj.packed) << name;
       }
       EXPECT_EQ(count_packed(**plain), 0) << name;
+      expect_one_arena(**packed, name);
       const std::vector<int32_t> tokens{1, 5, 9, 2, 7, 3, 11, 4, 6, 8, 10, 12, 0, 13};
       const auto a = logits_of(**packed, tokens), b = logits_of(**plain, tokens);
       ASSERT_EQ(a.size(), b.size());
