@@ -75,6 +75,25 @@ inline void with_tokens(int64_t n, F&& f) {
   f.template operator()<RN>();
 }
 
+// Prefill over long rows: the blocks of a tile's groups in equal slices of at most max_bytes (bytes_per_block of the
+// tile's weights each), every token tile passing over one slice before the next, so the slice stays in L2 while
+// the tokens reuse it (8B Q8_0 mlp down_proj, 21504 inputs, 2 groups: 731 KB whole, about 10% faster in 128 KB
+// slices). Results are bitwise the same: each accumulator is stored after a slice and reloaded for the next, the
+// same fp32 value in the same order of operations. Returns the blocks per slice.
+inline int64_t slice_blocks(int64_t nb, size_t bytes_per_block, size_t max_bytes) {
+  const size_t total = static_cast<size_t>(nb) * bytes_per_block;
+  const int64_t n = static_cast<int64_t>((total + max_bytes - 1) / max_bytes);
+  return n > 1 ? (nb + n - 1) / n : nb;
+}
+
+// Tokens [0, nt) in tiles of at most kTokens: f.template operator()<RN>(t) for the tile at t.
+template <int kTokens, class F>
+inline void for_token_tiles(int64_t nt, F&& f) {
+  for (int64_t t = 0; t < nt; t += kTokens) {
+    with_tokens<kTokens>(nt - t < kTokens ? nt - t : kTokens, [&]<int RN>() { f.template operator()<RN>(t); });
+  }
+}
+
 // The tile loop of a kernel: output rows in groups of `rows` (a packed group or a register tile of stored rows),
 // tokens in tiles of at most kTokens; f.template operator()<RN>(r, nrows, t) computes rows [r, r + nrows) for
 // tokens [t, t + RN) of the tile.
@@ -82,15 +101,12 @@ template <int kTokens, class F>
 inline void for_tiles(int64_t nr, int64_t nt, int64_t rows, F&& f) {
   for (int64_t r = 0; r < nr; r += rows) {
     const int nrows = static_cast<int>(nr - r < rows ? nr - r : rows);
-    for (int64_t t = 0; t < nt; t += kTokens) {
-      with_tokens<kTokens>(nt - t < kTokens ? nt - t : kTokens,
-                           [&]<int RN>() { f.template operator()<RN>(r, nrows, t); });
-    }
+    for_token_tiles<kTokens>(nt, [&]<int RN>(int64_t t) { f.template operator()<RN>(r, nrows, t); });
   }
 }
 
-// Decode over packed 16-row groups (ws bytes apart): f(g, yg) for each whole run of kGroups groups, g its first
-// group and yg its first output (a kernel that reads the groups in step); w, y and nr are advanced past those rows,
+// Over packed 16-row groups (ws bytes apart): f(g, yg) for each whole run of kGroups groups, g its first group and
+// yg its first output (a kernel that reads the groups in step); w, y and nr are advanced past those rows,
 // leaving the rest to the caller's tile loop.
 template <int kGroups, class F>
 inline void for_group_runs(const uint8_t*& w, size_t ws, float*& y, int64_t& nr, F&& f) {

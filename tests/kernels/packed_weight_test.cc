@@ -96,9 +96,15 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   ThreadPool pool1(1), pool2(2);
   for (const test::WType& ty : {kQ4_0, kQ8_0}) {
     // 130 rows: one thread's run holds two whole runs of 4 groups (decode reads 4 groups in step) and a tail; 4100:
-    // two threads' grabs of 8 blocks (so runs of 4 groups there too) and a last partial block.
-    for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 130, 4100}) {
-      for (int64_t in : {32, 96, 512}) {
+    // two threads' grabs of 8 blocks (so runs of 4 groups there too) and a last partial block; 48 and 80: prefill's
+    // pairs of groups and one whole group left over. T: prefill's tiles of 6 tokens and their tails.
+    // 48 x 7360: prefill passes over the rows in slices (230 blocks).
+    std::vector<std::pair<int64_t, int64_t>> shapes{{48, 7360}};
+    for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 48, 80, 130, 4100}) {
+      for (int64_t in : {32, 96, 512}) shapes.push_back({out, in});
+    }
+    for (const auto& [out, in] : shapes) {
+      {
         auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 31 + in), out % 2 == 1);
         Linear packed = w.l;
         packed.packed = kernels::pack_weight(w.l.w, pool2);
@@ -153,7 +159,9 @@ void expect_one_arena(const HybridLM& m, const std::string& name) {
   for (size_t i = 0; i < copies.size(); ++i) {
     EXPECT_EQ(copies[i]->storage.get(), arena) << name;
     EXPECT_EQ(reinterpret_cast<uintptr_t>(copies[i]->data) % 64, 0u) << name;
-    if (i > 0) EXPECT_GE(copies[i]->data, copies[i - 1]->data + copies[i - 1]->bytes) << name;
+    if (i > 0) {
+      EXPECT_GE(copies[i]->data, copies[i - 1]->data + copies[i - 1]->bytes) << name;
+    }
   }
 }
 
