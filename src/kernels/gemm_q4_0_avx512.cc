@@ -27,7 +27,6 @@ constexpr int64_t kDecodePrefetchRecords = 6;
 constexpr int kTokens = 8;               // tokens per register tile (packed, one group)
 constexpr int kTileGroups = 2;           // prefill: packed groups per register tile
 constexpr int kTileTokens = 6;           // prefill: tokens per register tile of kTileGroups groups
-constexpr int64_t kSliceBytes = 128 << 10;  // prefill: at most this much of a tile's groups per pass of all tokens
 constexpr int kTokensRows = 4;           // tokens per register tile (stored rows)
 
 // --- packed: 16 rows per register ------------------------------------------------------------------------------
@@ -214,17 +213,12 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
       micro_packed_groups<kStreams>(g, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg);
     });
   } else {  // prefill: whole groups kTileGroups at a time, the rest one by one
-    for_group_runs<kTileGroups>(w, ws, y, nr, [&](const uint8_t* g, float* yg) {
-      const int64_t per = slice_blocks(nb, kTileGroups * kRecord, kSliceBytes);
-      for (int64_t ib0 = 0; ib0 < nb; ib0 += per) {
-        const int64_t ib1 = ib0 + per < nb ? ib0 + per : nb;
-        for_token_tiles<kTileTokens>(nt, [&]<int RN>(int64_t t) {
+    for_prefill_tiles<kTileGroups, kTileTokens>(
+        w, ws, y, nr, nt, nb, kRecord, [&]<int RN>(const uint8_t* g, float* yg, int64_t ib0, int64_t ib1, int64_t t) {
           const int64_t tt = t0 + t;
           micro_packed_tile<kTileGroups, RN>(g, ws, nb, ib0, ib1, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb,
                                              a.n_in, yg + t * ldy, ldy);
         });
-      }
-    });
   }
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;

@@ -80,6 +80,7 @@ inline void with_tokens(int64_t n, F&& f) {
 // the tokens reuse it (8B Q8_0 mlp down_proj, 21504 inputs, 2 groups: 731 KB whole, about 10% faster in 128 KB
 // slices). Results are bitwise the same: each accumulator is stored after a slice and reloaded for the next, the
 // same fp32 value in the same order of operations. Returns the blocks per slice.
+constexpr size_t kPrefillSliceBytes = size_t{128} << 10;
 inline int64_t slice_blocks(int64_t nb, size_t bytes_per_block, size_t max_bytes) {
   const size_t total = static_cast<size_t>(nb) * bytes_per_block;
   const int64_t n = static_cast<int64_t>((total + max_bytes - 1) / max_bytes);
@@ -117,6 +118,22 @@ inline void for_group_runs(const uint8_t*& w, size_t ws, float*& y, int64_t& nr,
   nr -= done;
 }
 
+
+// Prefill over packed groups (`record` bytes per group and block): each whole run of kGroups groups as in
+// for_group_runs, its nb blocks in slices of at most kPrefillSliceBytes of the run's weights, and for each slice
+// the tokens [0, nt) in tiles of at most kTokens: f.template operator()<RN>(g, yg, ib0, ib1, t) for blocks
+// [ib0, ib1) of tile t. w, y and nr are advanced past the runs, leaving the rest to the caller's tile loop.
+template <int kGroups, int kTokens, class F>
+inline void for_prefill_tiles(const uint8_t*& w, size_t ws, float*& y, int64_t& nr, int64_t nt, int64_t nb,
+                              size_t record, F&& f) {
+  const int64_t per = slice_blocks(nb, kGroups * record, kPrefillSliceBytes);
+  for_group_runs<kGroups>(w, ws, y, nr, [&](const uint8_t* g, float* yg) {
+    for (int64_t ib0 = 0; ib0 < nb; ib0 += per) {
+      const int64_t ib1 = ib0 + per < nb ? ib0 + per : nb;
+      for_token_tiles<kTokens>(nt, [&]<int RN>(int64_t t) { f.template operator()<RN>(g, yg, ib0, ib1, t); });
+    }
+  });
+}
 // Pointers to `n` stored rows from row r (ws bytes apart); a short tile repeats its last row.
 inline void row_pointers(const uint8_t* w, size_t ws, int64_t r, int nrows, int n, const uint8_t** rows) {
   for (int j = 0; j < n; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
