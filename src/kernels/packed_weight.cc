@@ -89,6 +89,31 @@ bool packing_applies(const TensorView& w) {
   return w.row_bytes() * static_cast<size_t>(w.dim(0)) >= kHugePage && route_reads_stored_rows(w, best_isa());
 }
 
+bool has_group_layout(const TensorView& w) { return has_packed_kernel(w); }
+
+PackedWeight group_layout(const TensorView& w) { return describe(w); }
+
+void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst) {
+  const bool q8 = w.qtype == GgmlType::Q8_0;
+  const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;
+  const size_t block = q8 ? 34 : 18;  // stored block: fp16 scale + 32 or 16 quant bytes
+  const int chunks = q8 ? 8 : 4;
+  const int64_t nb = w.dim(1) / 32, rows = w.dim(0);
+  const size_t row_bytes = w.row_bytes(), group_bytes = static_cast<size_t>(nb) * record;
+  for (int64_t g = g0; g < g1; ++g) {
+    uint8_t* out = dst + static_cast<size_t>(g - g0) * group_bytes;
+    std::memset(out, 0, group_bytes);  // rows past the end: zero scales and quants
+    for (int64_t j = 0; j < kPackedGroupRows && g * kPackedGroupRows + j < rows; ++j) {
+      const uint8_t* row = w.data + static_cast<size_t>(g * kPackedGroupRows + j) * row_bytes;
+      uint8_t* rec = out;
+      for (int64_t b = 0; b < nb; ++b, rec += record, row += block) {
+        std::memcpy(rec + 2 * j, row, 2);
+        for (int k = 0; k < chunks; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, row + 2 + 4 * k, 4);
+      }
+    }
+  }
+}
+
 size_t packed_size(const TensorView& w) { return packing_applies(w) ? describe(w).bytes : 0; }
 
 namespace {
@@ -103,29 +128,9 @@ std::shared_ptr<const PackedWeight> pack_into(const TensorView& w, uint8_t* data
     copy_stored_rows(w, pw.get(), pool);
     return pw;
   }
-  const bool q8 = pw->layout == PackedLayout::kQ8_0Rows16;
-  const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;
-  const size_t block = q8 ? 34 : 18;  // stored block: fp16 scale + 32 or 16 quant bytes
-  const int chunks = q8 ? 8 : 4;
-  const int64_t nb = pw->cols / 32, groups = (pw->rows + kPackedGroupRows - 1) / kPackedGroupRows;
-  const size_t row_bytes = w.row_bytes();
-  const uint8_t* src = w.data;
-  uint8_t* dst = pw->data;
-  const int64_t rows = pw->rows;
-  const size_t group_bytes = pw->group_bytes;
+  const int64_t groups = (pw->rows + kPackedGroupRows - 1) / kPackedGroupRows;
   pool.parallel_for(groups, [&](int64_t g0, int64_t g1, int) {
-    for (int64_t g = g0; g < g1; ++g) {
-      uint8_t* out = dst + static_cast<size_t>(g) * group_bytes;
-      std::memset(out, 0, group_bytes);  // rows past the end: zero scales and quants
-      for (int64_t j = 0; j < kPackedGroupRows && g * kPackedGroupRows + j < rows; ++j) {
-        const uint8_t* row = src + static_cast<size_t>(g * kPackedGroupRows + j) * row_bytes;
-        uint8_t* rec = out;
-        for (int64_t b = 0; b < nb; ++b, rec += record, row += block) {
-          std::memcpy(rec + 2 * j, row, 2);
-          for (int k = 0; k < chunks; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, row + 2 + 4 * k, 4);
-        }
-      }
-    }
+    pack_groups(w, g0, g1, pw->data + static_cast<size_t>(g0) * pw->group_bytes);
   });
   return pw;
 }

@@ -51,6 +51,15 @@ bool packing_applies(const TensorView& w);
 // Bytes of w's packed copy (0 when packing_applies(w) is false).
 size_t packed_size(const TensorView& w);
 
+// True if w's type has a packed layout with SIMD kernels (Q4_0 / Q8_0 rows of whole 32-blocks): kQ4_0Rows16 or
+// kQ8_0Rows16, whatever the route and memory policy.
+bool has_group_layout(const TensorView& w);
+// For such a w: the layout and group_bytes of its packed copy (data null), and groups [g0, g1) of that copy written
+// to dst ((g1 − g0) · group_bytes bytes) on the calling thread. Prefill packs the row blocks of weights that were
+// not packed at load (routed experts) this way, just before multiplying them (kernels/linear_fast.cc).
+PackedWeight group_layout(const TensorView& w);
+void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst);
+
 // The packed copy of w in its own allocation (null when packing_applies(w) is false or memory runs out).
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool);
 
