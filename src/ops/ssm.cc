@@ -93,7 +93,7 @@ void ssm_chunked_with(const kernels::SeqKernels& k, const SsmDims& d, const SsmI
     pool.parallel_for_dynamic(d.n_heads, 1, [&](int64_t h0, int64_t h1, int) {
       std::vector<float> st(static_cast<size_t>(N * P));  // Sᵀ: [N, P]
       std::vector<float> xdt(static_cast<size_t>(Q * P)), xw(static_cast<size_t>(Q * P));  // [Q, P]
-      std::vector<float> L(static_cast<size_t>(Q * Q)), cs(static_cast<size_t>(Q * N)), bc(static_cast<size_t>(Q * N));
+      std::vector<float> L(static_cast<size_t>(Q * Q)), cs(static_cast<size_t>(Q * N));
       std::vector<float> cum(static_cast<size_t>(Q));
       for (int64_t h = h0; h < h1; ++h) {
         const int64_t g = h / heads_per_group;
@@ -114,12 +114,8 @@ void ssm_chunked_with(const kernels::SeqKernels& k, const SsmDims& d, const SsmI
               yt[p] = in.D[h] * x[p];
             }
             const float* c = C_of(c0 + t, g);
-            const float* b = B_of(c0 + t, g);
             const float e = std::exp(run);
-            for (int64_t n = 0; n < N; ++n) {
-              cs[t * N + n] = e * c[n];
-              bc[t * N + n] = b[n];
-            }
+            for (int64_t n = 0; n < N; ++n) cs[t * N + n] = e * c[n];
           }
           k.decay_mask(q, cum.data(), cb.data() + (g * nb + ci) * Q * Q, L.data(), Q);
           float* y0 = y + c0 * d_in + h * P;
@@ -130,8 +126,8 @@ void ssm_chunked_with(const kernels::SeqKernels& k, const SsmDims& d, const SsmI
             const float wgt = std::exp(last - cum[s]);
             for (int64_t p = 0; p < P; ++p) xw[s * P + p] = wgt * xdt[s * P + p];
           }
-          // Sᵀ[n, p] = e^{last}·Sᵀ[n, p] + Σ_s B_s[n]·xw[s, p]
-          k.gemm(N, P, q, bc.data(), 1, N, xw.data(), P, st.data(), P, std::exp(last), false);
+          // Sᵀ[n, p] = e^{last}·Sᵀ[n, p] + Σ_s B_s[n]·xw[s, p], B read in place (A[n][s] = B_s[n])
+          k.gemm(N, P, q, B_of(c0, g), 1, stride, xw.data(), P, st.data(), P, std::exp(last), false);
         }
         for (int64_t p = 0; p < P; ++p)
           for (int64_t n = 0; n < N; ++n) S[p * N + n] = st[n * P + p];
