@@ -130,4 +130,34 @@ void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain, const std::funct
   });
 }
 
+void ThreadPool::parallel_for_streams(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t, int)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(1, grain);
+  if (n_threads_ == 1 || n <= grain || t_inside_pool) {
+    fn(0, n, 0);
+    return;
+  }
+  struct alignas(64) Share {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+  const int nt = n_threads_;
+  std::vector<Share> shares(static_cast<size_t>(nt));
+  for (int i = 0; i < nt; ++i) {
+    shares[static_cast<size_t>(i)].next.store(n * i / nt, std::memory_order_relaxed);
+    shares[static_cast<size_t>(i)].end = n * (i + 1) / nt;
+  }
+  // A pool that another caller holds runs this serially as thread 0, which then takes every share in turn.
+  parallel_for(nt, [&](int64_t, int64_t, int thread) {
+    for (int k = 0; k < nt; ++k) {
+      Share& s = shares[static_cast<size_t>((thread + k) % nt)];
+      while (true) {
+        const int64_t begin = s.next.fetch_add(grain, std::memory_order_relaxed);
+        if (begin >= s.end) break;
+        fn(begin, std::min(s.end, begin + grain), thread);
+      }
+    }
+  });
+}
+
 }  // namespace nt

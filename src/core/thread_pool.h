@@ -32,6 +32,13 @@ class ThreadPool {
   // Like parallel_for but with ranges of `grain` items handed out dynamically (for uneven work).
   void parallel_for_dynamic(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t, int)>& fn);
 
+  // Like parallel_for_dynamic, but thread i first takes the ranges of its own contiguous share of [0, n) in order
+  // (i's share as parallel_for would give it), then helps the threads still busy with theirs. For loops that stream
+  // memory in index order: a thread's consecutive ranges continue one stream, so what it prefetched past a range's
+  // end is what it reads next; under a shared counter the next range is usually another thread's, and each range
+  // starts cold.
+  void parallel_for_streams(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t, int)>& fn);
+
  private:
   void worker(int index);
   void run_job(const std::function<void(int)>& job);

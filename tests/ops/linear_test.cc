@@ -44,17 +44,5 @@ TEST(Linear, AllDtypesOddSizes) {
   }
 }
 
-TEST(ThreadPool, CoversRangeOnceAndNests) {
-  ThreadPool pool(3);
-  std::vector<int> hits(1000, 0);
-  pool.parallel_for_dynamic(1000, 7, [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; ++i) {
-      hits[i]++;
-      pool.parallel_for(2, [&](int64_t, int64_t, int) {});  // nested: runs inline
-    }
-  });
-  for (int h : hits) EXPECT_EQ(h, 1);
-}
-
 }  // namespace
 }  // namespace nt
