@@ -1,4 +1,5 @@
 // nemotron bench [-m MODEL] [-p 512] [-n 128] [-t THREADS] [-r REPS] [-b BATCH] [--bw-mb 1024] [--json] [--profile]
+//                [--map-experts]
 // Prefill and decode speed of a model next to the machine's rooflines, measured in the same run:
 //  - memory read bandwidth (before and after the model runs; the higher one is used, which is conservative),
 //  - the peak rate of the matrix instruction the model's dominant weight type runs on,
@@ -198,7 +199,7 @@ void print_profile(const char* phase, const Json& j) {
 int cmd_bench(int argc, char** argv) {
   Args args({"-m", "--model", "-p", "--prompt-tokens", "-n", "--gen-tokens", "-t", "--threads", "-r", "--reps",
              "--bw-mb", "-b", "--batch"},
-            {"--json", "--profile"});
+            {"--json", "--profile", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("bench", s);
   auto p = args.get_int({"-p", "--prompt-tokens"}, 512);
   auto n = args.get_int({"-n", "--gen-tokens"}, 128);
@@ -216,7 +217,7 @@ int cmd_bench(int argc, char** argv) {
   if (*bw_mb < 16 || *bw_mb > (1 << 16)) return fail("bench", Status::error("--bw-mb must be between 16 and 65536"));
 
   const std::string path = args.get({"-m", "--model"}, default_model_dir());
-  auto model = HybridLM::load(path);
+  auto model = HybridLM::load(path, load_options(args));
   if (!model) return fail("bench", model.status());
   const HybridLM& lm = **model;
   const ModelConfig& c = lm.config();

@@ -20,7 +20,7 @@ int cmd_chat(int argc, char** argv) {
   std::vector<std::string> flags = {"-m", "--model", "--system", "--threads", "-t", "--thinking-budget", "--stop",
                                     "--ctx", "--state-cache-mb"};
   for (auto& f : sampling_flags()) flags.push_back(f);
-  Args args(flags, {"--think", "--no-think", "--quiet"});
+  Args args(flags, {"--think", "--no-think", "--quiet", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("chat", s);
   auto threads = thread_count(args);
   if (!threads) return fail("chat", threads.status());
@@ -30,7 +30,7 @@ int cmd_chat(int argc, char** argv) {
   if (!budget || *budget < -1 || *budget > INT32_MAX) return fail("chat", Status::error("--thinking-budget must be -1 or a non-negative integer"));
   auto cache_mb = args.get_int({"--state-cache-mb"}, 1024);
   if (!cache_mb || *cache_mb < 0) return fail("chat", Status::error("--state-cache-mb must be a non-negative integer"));
-  auto model = TextModel::load(args.get({"-m", "--model"}, default_model_dir()));
+  auto model = TextModel::load(args.get({"-m", "--model"}, default_model_dir()), load_options(args));
   if (!model) return fail("chat", model.status());
   const TextModel& tm = **model;
   // As in run: without --ctx the context is the model's own, so an oversized message is refused instead of

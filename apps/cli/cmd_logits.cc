@@ -10,7 +10,7 @@
 namespace nt::cli {
 
 int cmd_logits(int argc, char** argv) {
-  Args args({"-m", "--model", "--tokens", "--out", "-o", "--threads", "-t", "--scan"}, {"--decode"});
+  Args args({"-m", "--model", "--tokens", "--out", "-o", "--threads", "-t", "--scan"}, {"--decode", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("logits", s);
   const std::string dir = args.get({"-m", "--model"}), out = args.get({"--out", "-o"});
   if (dir.empty()) return fail("logits", Status::error("missing -m DIR"));
@@ -26,7 +26,7 @@ int cmd_logits(int argc, char** argv) {
   else if (scan == "recurrent") opts.scan = ScanMode::Recurrent;
   else if (scan != "auto") return fail("logits", Status::error("--scan expects auto, chunked or recurrent"));
 
-  auto model = HybridLM::load(dir);
+  auto model = HybridLM::load(dir, load_options(args));
   if (!model) return fail("logits", model.status());
   const HybridLM& m = **model;
   ThreadPool pool(*threads);

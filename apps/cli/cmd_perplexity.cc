@@ -16,7 +16,7 @@
 namespace nt::cli {
 
 int cmd_perplexity(int argc, char** argv) {
-  Args args({"-m", "--model", "-f", "--file", "--ctx", "-c", "--threads", "-t"}, {});
+  Args args({"-m", "--model", "-f", "--file", "--ctx", "-c", "--threads", "-t"}, {kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("perplexity", s);
   const std::string file = args.get({"-f", "--file"});
   if (file.empty()) return fail("perplexity", Status::error("missing -f FILE (the text to evaluate)"));
@@ -27,7 +27,7 @@ int cmd_perplexity(int argc, char** argv) {
   if (!threads) return fail("perplexity", threads.status());
   auto text = read_text_file(file);
   if (!text) return fail("perplexity", text.status());
-  auto model = TextModel::load(args.get({"-m", "--model"}, default_model_dir()));
+  auto model = TextModel::load(args.get({"-m", "--model"}, default_model_dir()), load_options(args));
   if (!model) return fail("perplexity", model.status());
   const HybridLM& lm = (*model)->lm();
   auto ids = (*model)->text_prompt(*text);

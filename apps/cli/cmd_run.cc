@@ -20,7 +20,7 @@ namespace {
 int run_ids(const Args& args, const std::string& dir, const SamplingParams& sp, int threads) {
   auto tokens = parse_token_list(args.get({"--tokens"}));
   if (!tokens) return fail("run", tokens.status());
-  auto model = HybridLM::load(dir);
+  auto model = HybridLM::load(dir, load_options(args));
   if (!model) return fail("run", model.status());
   const HybridLM& m = **model;
   ThreadPool pool(threads);
@@ -53,7 +53,7 @@ int cmd_run(int argc, char** argv) {
   std::vector<std::string> flags = {"-m", "--model", "--tokens", "-p", "--prompt", "-f", "--file", "--threads", "-t",
                                     "--stop", "--system", "--thinking-budget", "--ctx"};
   for (auto& f : sampling_flags()) flags.push_back(f);
-  Args args(flags, {"--ids", "--ignore-eos", "--chat", "--think", "--no-think", "--stats"});
+  Args args(flags, {"--ids", "--ignore-eos", "--chat", "--think", "--no-think", "--stats", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("run", s);
   const std::string dir = args.get({"-m", "--model"}, default_model_dir());
   auto threads = thread_count(args);
@@ -72,7 +72,7 @@ int cmd_run(int argc, char** argv) {
   if (!args.has("-p") && !args.has("--prompt") && !args.has("-f") && !args.has("--file")) {
     return fail("run", Status::error("missing prompt: give -p TEXT, -f FILE or --tokens 1,2,3"));
   }
-  auto model = TextModel::load(dir);
+  auto model = TextModel::load(dir, load_options(args));
   if (!model) return fail("run", model.status());
   const TextModel& tm = **model;
 

@@ -42,7 +42,7 @@ std::string basename_of(std::string dir) {
 int cmd_serve(int argc, char** argv) {
   Args args({"-m", "--model", "--host", "--port", "--parallel", "--queue", "--ctx", "--state-cache-mb",
              "--prefill-chunk", "--threads", "-t", "--drain-seconds"},
-            {"--quiet"});
+            {"--quiet", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("serve", s);
   auto threads = thread_count(args);
   if (!threads) return fail("serve", threads.status());
@@ -57,7 +57,7 @@ int cmd_serve(int argc, char** argv) {
     if (!*r) return fail("serve", r->status());
   }
   const std::string dir = args.get({"-m", "--model"}, default_model_dir());
-  auto model = TextModel::load(dir);
+  auto model = TextModel::load(dir, load_options(args));
   if (!model) return fail("serve", model.status());
 
   // Signals are taken synchronously by this thread (sigwait); every thread started below inherits the mask.

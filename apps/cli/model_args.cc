@@ -33,4 +33,10 @@ Result<int> thread_count(const Args& args) {
   return static_cast<int>(n);
 }
 
+LoadOptions load_options(const Args& args) {
+  LoadOptions o;
+  o.pack_experts = !args.has(kMapExpertsSwitch);
+  return o;
+}
+
 }  // namespace nt::cli

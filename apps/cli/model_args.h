@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "core/status.h"
+#include "model/hybrid_lm.h"
 
 namespace nt::cli {
 
@@ -15,5 +16,11 @@ Result<std::vector<int32_t>> parse_token_list(const std::string& s);
 
 // --threads / -t, defaulting to the number of hardware threads (at most 64).
 Result<int> thread_count(const Args& args);
+
+// The switch that keeps routed MoE experts in the file mapping even where packing them would fit in memory
+// (faster start, pages the kernel may evict; see LoadOptions::pack_experts), for the commands that load a model
+// to run it.
+inline constexpr const char* kMapExpertsSwitch = "--map-experts";
+LoadOptions load_options(const Args& args);
 
 }  // namespace nt::cli

@@ -146,12 +146,10 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
 }
 
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
-                           ThreadPool& pool) {
-  // Routed experts stay memory-mapped: a token reads only its top-k of them, and their pages (most of an MoE
-  // model) can then be evicted and re-read, where packed copies would pin all of them in memory.
-  std::vector<const Linear*> experts;
-  for (const LayerWeights& L : w.layers) {
-    for (const MlpWeights& e : L.moe.experts) {
+                           ThreadPool& pool, bool pack_experts) {
+  std::vector<Linear*> experts;
+  for (LayerWeights& L : w.layers) {
+    for (MlpWeights& e : L.moe.experts) {
       experts.push_back(&e.up_proj);
       experts.push_back(&e.down_proj);
     }
@@ -167,6 +165,24 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
     chosen.push_back({&l, used});
     used += (bytes + 63) / 64 * 64;
   });
+  // Experts: all of them or none, and only into a faster layout (a stored-rows copy of a K-quant expert would
+  // cost the memory and gain nothing over the huge-page file mapping).
+  if (pack_experts && !experts.empty()) {
+    size_t expert_bytes = 0;
+    bool all = true;
+    for (const Linear* l : experts) {
+      if (l->packed) continue;
+      all = all && has_packed_kernel(l->w) && packed_size(l->w) > 0;
+      expert_bytes += (packed_size(l->w) + 63) / 64 * 64;
+    }
+    if (all && used + expert_bytes <= budget) {
+      for (Linear* l : experts) {
+        if (l->packed) continue;
+        chosen.push_back({l, used});
+        used += (packed_size(l->w) + 63) / 64 * 64;
+      }
+    }
+  }
   if (chosen.empty()) return 0;
   std::shared_ptr<uint8_t> arena = alloc_packed(used);
   if (arena == nullptr) return 0;  // out of memory: the stored layouts still work

@@ -33,7 +33,8 @@ Result<std::unique_ptr<HybridLM>> HybridLM::from_parts(ModelConfig config, Tenso
   if (opts.pack_weights) {
     ThreadPool pool(hardware_threads());
     const TensorStore& st = m->store_;
-    kernels::pack_model_weights(m->weights_, [&st](const uint8_t* p, size_t n) { st.release_pages(p, n); }, pool);
+    kernels::pack_model_weights(m->weights_, [&st](const uint8_t* p, size_t n) { st.release_pages(p, n); }, pool,
+                                opts.pack_experts);
   }
   return m;
 }

@@ -29,6 +29,9 @@ struct LoadOptions {
   // Copy the weights that have a faster kernel layout into it (kernels/packed_weight.h) and drop the mapped
   // file pages of the originals. Off for commands that only read or re-export the weights.
   bool pack_weights = true;
+  // With pack_weights: pack the routed MoE experts too when all of them fit in the packing budget (half the
+  // physical memory, with the other weights), else keep them mapped (kernels::pack_model_weights).
+  bool pack_experts = true;
 };
 
 class HybridLM {

@@ -25,11 +25,11 @@ Result<Json> optional_json(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<TextModel>> TextModel::load(const std::string& model_dir) {
-  if (is_gguf_file(model_dir)) return load_gguf(model_dir);
+Result<std::unique_ptr<TextModel>> TextModel::load(const std::string& model_dir, const LoadOptions& opts) {
+  if (is_gguf_file(model_dir)) return load_gguf(model_dir, opts);
   std::unique_ptr<TextModel> m(new TextModel());
   m->dir_ = model_dir;
-  NT_ASSIGN_OR_RETURN(m->lm_, HybridLM::load(model_dir));
+  NT_ASSIGN_OR_RETURN(m->lm_, HybridLM::load(model_dir, opts));
   auto tok = text::Tokenizer::load(model_dir);
   if (!tok) return tok.status().with_context(cat(model_dir, ": tokenizer"));
   m->tokenizer_ = std::move(tok).value();
@@ -53,10 +53,10 @@ Result<std::unique_ptr<TextModel>> TextModel::load(const std::string& model_dir)
 }
 
 // A GGUF file: the tokenizer, end-of-generation ids and chat template all come from its metadata.
-Result<std::unique_ptr<TextModel>> TextModel::load_gguf(const std::string& path) {
+Result<std::unique_ptr<TextModel>> TextModel::load_gguf(const std::string& path, const LoadOptions& opts) {
   std::unique_ptr<TextModel> m(new TextModel());
   m->dir_ = path;
-  NT_ASSIGN_OR_RETURN(m->lm_, HybridLM::load(path));
+  NT_ASSIGN_OR_RETURN(m->lm_, HybridLM::load(path, opts));
   NT_ASSIGN_OR_RETURN(GgufFile f, GgufFile::open(path));
   NT_ASSIGN_OR_RETURN(text::GgufVocab vocab, read_gguf_vocab(f, path));
   NT_ASSIGN_OR_RETURN(m->tokenizer_, text::tokenizer_from_gguf_vocab(vocab));

@@ -31,7 +31,7 @@ class TextModel {
  public:
   // `model_dir`: a Hugging Face model directory, or a GGUF file (tokenizer and chat template from its
   // tokenizer.* metadata, end-of-generation ids as llama.cpp collects them).
-  static Result<std::unique_ptr<TextModel>> load(const std::string& model_dir);
+  static Result<std::unique_ptr<TextModel>> load(const std::string& model_dir, const LoadOptions& opts = {});
 
   const HybridLM& lm() const { return *lm_; }
   const text::Tokenizer& tokenizer() const { return tokenizer_; }
@@ -47,7 +47,7 @@ class TextModel {
   Result<std::vector<int32_t>> text_prompt(const std::string& text) const;
 
  private:
-  static Result<std::unique_ptr<TextModel>> load_gguf(const std::string& path);
+  static Result<std::unique_ptr<TextModel>> load_gguf(const std::string& path, const LoadOptions& opts);
 
   std::string dir_;
   std::unique_ptr<HybridLM> lm_;

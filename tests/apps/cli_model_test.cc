@@ -49,10 +49,14 @@ TEST_P(CliModelTest, RunIdsMatchesGreedyReference) {
   const std::string dir = test::fixtures_dir() + "/" + GetParam();
   Json g = golden(dir);
   auto ids = g["greedy_ids"].get<std::vector<int32_t>>();
-  auto r = test::run_cli({"run", "-m", dir, "--tokens", join(g["greedy_prompt"].get<std::vector<int32_t>>(), ","), "-n",
-                          std::to_string(ids.size()), "--temp", "0", "--ids", "--ignore-eos"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, join(ids, " ") + "\n");
+  for (bool map_experts : {false, true}) {  // --map-experts: same tokens whatever the experts' layout
+    std::vector<std::string> args = {"run", "-m", dir, "--tokens", join(g["greedy_prompt"].get<std::vector<int32_t>>(), ","),
+                                     "-n", std::to_string(ids.size()), "--temp", "0", "--ids", "--ignore-eos"};
+    if (map_experts) args.push_back("--map-experts");
+    auto r = test::run_cli(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, join(ids, " ") + "\n");
+  }
 }
 
 TEST_P(CliModelTest, InfoDescribesModel) {

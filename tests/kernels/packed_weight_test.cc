@@ -11,6 +11,10 @@
 #include <gtest/gtest.h>
 
 #include "formats/gguf_export.h"
+#include "formats/gguf_synth.h"
+#include "formats/synth_weights.h"
+#include "model/config_json.h"
+#include "core/mapped_file.h"
 #include "kernel_test_util.h"
 #include "kernels/linear_fast.h"
 #include "kernels/packed_weight.h"
@@ -176,19 +180,73 @@ TEST(PackedWeight, PackedModelGivesIdenticalLogits) {
       GgufExportOptions o;
       o.preset = preset;
       ASSERT_TRUE(export_gguf(path, (*hf)->config(), (*hf)->weights(), o).is_ok());
-      auto packed = HybridLM::load(path);
+      auto packed = HybridLM::load(path);  // a fixture's experts fit the budget: packed too
+      auto mapped = HybridLM::load(path, LoadOptions{.pack_experts = false});
       auto plain = HybridLM::load(path, LoadOptions{.pack_weights = false});
-      ASSERT_TRUE(packed.is_ok() && plain.is_ok()) << name;
+      ASSERT_TRUE(packed.is_ok() && mapped.is_ok() && plain.is_ok()) << name;
       EXPECT_GT(count_packed(**packed), 0) << name;
-      for (const LayerWeights& L : (*packed)->weights().layers) {  // routed experts stay memory-mapped
+      EXPECT_GT(count_packed(**mapped), 0) << name;
+      // All experts packed or none: a fixture's experts (intermediate size 16) have no packed layout.
+      EXPECT_EQ(count_packed(**packed), count_packed(**mapped)) << name;
+      for (const LayerWeights& L : (*mapped)->weights().layers) {  // routed experts stay memory-mapped
         for (const MlpWeights& e : L.moe.experts) EXPECT_FALSE(e.up_proj.packed || e.down_proj.packed) << name;
       }
       EXPECT_EQ(count_packed(**plain), 0) << name;
       expect_one_arena(**packed, name);
+      expect_one_arena(**mapped, name);
       const std::vector<int32_t> tokens{1, 5, 9, 2, 7, 3, 11, 4, 6, 8, 10, 12, 0, 13};
-      const auto a = logits_of(**packed, tokens), b = logits_of(**plain, tokens);
+      const auto a = logits_of(**packed, tokens), b = logits_of(**plain, tokens), c = logits_of(**mapped, tokens);
       ASSERT_EQ(a.size(), b.size());
+      ASSERT_EQ(c.size(), b.size());
       EXPECT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0) << name;
+      EXPECT_EQ(std::memcmp(c.data(), b.data(), sizeof(float) * c.size()), 0) << name;
+    }
+  }
+}
+
+// The 30B-A3B layout at 1/32 scale (shrink_config keeps the sizes in whole 32-value blocks, so the experts have a
+// packed layout): the experts fit the budget, so by default they are packed, all of them; with pack_experts =
+// false they stay mapped.
+// Either way the logits equal those of the stored layout, bit for bit, for a prompt (prefill) and a decode step.
+TEST(PackedWeight, RoutedExpertsPackedWhenTheyFit) {
+  if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
+  auto text = read_text_file(test::source_dir() + "/configs/NVIDIA-Nemotron-3-Nano-30B-A3B.json");
+  ASSERT_TRUE(text.is_ok());
+  auto cfg = parse_model_config(*text, "30B-A3B");
+  ASSERT_TRUE(cfg.is_ok()) << cfg.status().message();
+  const ModelConfig c = shrink_config(*cfg, 1.0 / 32);
+  ASSERT_EQ(c.moe_intermediate_size % 32, 0) << "the shrunk experts need whole Q4_0 / Q8_0 blocks";
+  test::TempDir tmp;
+  for (GgufPreset preset : {GgufPreset::Q4_0, GgufPreset::Q8_0}) {
+    const std::string path = tmp.path() + "/moe.gguf";
+    ASSERT_TRUE(synth_gguf(path, c, preset, 5).is_ok());
+    auto packed = HybridLM::load(path);
+    auto mapped = HybridLM::load(path, LoadOptions{.pack_experts = false});
+    auto plain = HybridLM::load(path, LoadOptions{.pack_weights = false});
+    ASSERT_TRUE(packed.is_ok() && mapped.is_ok() && plain.is_ok());
+    int n_experts = 0, n_packed = 0, n_mapped_packed = 0;
+    for (size_t i = 0; i < (*packed)->weights().layers.size(); ++i) {
+      const auto& pe = (*packed)->weights().layers[i].moe.experts;
+      const auto& me = (*mapped)->weights().layers[i].moe.experts;
+      for (size_t e = 0; e < pe.size(); ++e) {
+        n_experts += 2;
+        n_packed += (pe[e].up_proj.packed ? 1 : 0) + (pe[e].down_proj.packed ? 1 : 0);
+        n_mapped_packed += (me[e].up_proj.packed ? 1 : 0) + (me[e].down_proj.packed ? 1 : 0);
+      }
+    }
+    ASSERT_GT(n_experts, 0);
+    EXPECT_EQ(n_packed, n_experts);
+    EXPECT_EQ(n_mapped_packed, 0);
+    EXPECT_EQ(count_packed(**packed) - count_packed(**mapped), n_experts);
+    expect_one_arena(**packed, "packed");
+    const std::vector<int32_t> prompt{1, 5, 9, 2, 7, 3, 11, 4, 6, 8, 10, 12, 0, 13};
+    for (int64_t n : {int64_t{14}, int64_t{1}}) {  // 14 tokens: the prefill tiles; 1: the decode kernels
+      const std::vector<int32_t> tokens(prompt.begin(), prompt.begin() + n);
+      const auto a = logits_of(**packed, tokens), b = logits_of(**plain, tokens), m = logits_of(**mapped, tokens);
+      ASSERT_EQ(a.size(), b.size());
+      ASSERT_EQ(m.size(), b.size());
+      EXPECT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * a.size()), 0) << n << " tokens";
+      EXPECT_EQ(std::memcmp(m.data(), b.data(), sizeof(float) * m.size()), 0) << n << " tokens";
     }
   }
 }
