@@ -165,6 +165,7 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
     chosen.push_back({&l, used});
     used += (bytes + 63) / 64 * 64;
   });
+  const size_t base_used = used, base_count = chosen.size();  // the arena without the experts
   // Experts: all of them or none, and only into a faster layout (a stored-rows copy of a K-quant expert would
   // cost the memory and gain nothing over the huge-page file mapping).
   if (pack_experts && !experts.empty()) {
@@ -185,6 +186,11 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
   }
   if (chosen.empty()) return 0;
   std::shared_ptr<uint8_t> arena = alloc_packed(used);
+  if (arena == nullptr && base_count < chosen.size()) {  // no room for the experts: the other weights alone
+    chosen.resize(base_count);
+    used = base_used;
+    if (!chosen.empty()) arena = alloc_packed(used);
+  }
   if (arena == nullptr) return 0;  // out of memory: the stored layouts still work
   for (const auto& [l, offset] : chosen) {
     l->packed = pack_into(l->w, arena.get() + offset, arena, pool);
