@@ -158,12 +158,16 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
   const size_t budget = static_cast<size_t>(kMaxShareOfMemory * static_cast<double>(physical_memory_bytes()));
   std::vector<std::pair<Linear*, size_t>> chosen;  // (weight, offset in the arena)
   size_t used = 0;
+  const auto slot = [](size_t bytes) { return (bytes + 63) / 64 * 64; };  // each copy 64-byte aligned
+  const auto choose = [&](Linear* l) {
+    chosen.push_back({l, used});
+    used += slot(packed_size(l->w));
+  };
   for_each_linear(w, [&](Linear& l) {
     if (l.packed || std::binary_search(experts.begin(), experts.end(), &l)) return;
     const size_t bytes = packed_size(l.w);
     if (bytes == 0 || used + bytes > budget) return;
-    chosen.push_back({&l, used});
-    used += (bytes + 63) / 64 * 64;
+    choose(&l);
   });
   const size_t base_used = used, base_count = chosen.size();  // the arena without the experts
   // Experts: all of them or none, and only into a faster layout (a stored-rows copy of a K-quant expert would
@@ -173,14 +177,12 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
     bool all = true;
     for (const Linear* l : experts) {
       if (l->packed) continue;
-      all = all && has_packed_kernel(l->w) && packed_size(l->w) > 0;
-      expert_bytes += (packed_size(l->w) + 63) / 64 * 64;
+      all = all && has_packed_kernel(l->w) && packed_size(l->w) > 0;  // 0: packing is off (scalar, reference)
+      expert_bytes += slot(packed_size(l->w));
     }
     if (all && used + expert_bytes <= budget) {
       for (Linear* l : experts) {
-        if (l->packed) continue;
-        chosen.push_back({l, used});
-        used += (packed_size(l->w) + 63) / 64 * 64;
+        if (!l->packed) choose(l);
       }
     }
   }

@@ -65,7 +65,7 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
 
 // Packs the Linears of the model that packing applies to while the packed bytes stay within half the machine's
 // physical memory; release(p, n) is then called with the stored bytes of each packed weight (the loader drops the
-// file pages, so the weight is not resident twice). Routed MoE experts are packed only with `experts` and only all
+// file pages, so the weight is not resident twice). Routed MoE experts are packed only with `pack_experts` and only all
 // together, when every one of them fits in what the budget has left after the other weights; otherwise they stay
 // memory-mapped as stored rows (a token reads only its top-k, and mapped pages can be evicted and re-read).
 // Packed experts decode faster (30B-A3B Q4_0, 2 threads: 48 against 38 GB/s) but take load time (about 11 s for
@@ -74,6 +74,6 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
 // much of its last page (a 2.8 MB expert, a 6 MB projection), is then read through huge pages too. Returns the
 // number of packed weights.
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
-                           ThreadPool& pool, bool experts = false);
+                           ThreadPool& pool, bool pack_experts = false);
 
 }  // namespace nt::kernels
