@@ -26,6 +26,13 @@ inline float hsum4(__m128 s) {
   return _mm_cvtss_f32(s);
 }
 
+// [Σ a, Σ b, Σ a, Σ b] over the 8 int32 lanes of a and of b (exact, so any order).
+inline __m128i hsum2_i32(__m256i a, __m256i b) {
+  const __m256i u = _mm256_hadd_epi32(a, b);  // per 128-bit half: a pairs, a pairs, b pairs, b pairs
+  const __m128i v = _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+  return _mm_hadd_epi32(v, v);
+}
+
 // The fp16 value stored (unaligned, little-endian) at p, widened to fp32.
 inline float f16_at(const uint8_t* p) {
   uint16_t h;

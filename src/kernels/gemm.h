@@ -27,6 +27,9 @@ struct Act {
   const int32_t* ybias = nullptr;
   // q8_K: ggml's block_q8_K (BlockQ8_K), [T, n_in / 256].
   const void* q8k = nullptr;
+  // Packed Q4_K route: [T, n_in / 256, 4], pair p of a super-block = the int16 sums of its 32-element chunks 2p (low
+  // half) and 2p + 1 (high half), from q8k's bsums.
+  const int32_t* q8k_bsum2 = nullptr;
   // fp32: [T, n_in].
   const float* x = nullptr;
   // fp32 in the NVFP4 kernels' column order (pair_order): [T, n_in].
@@ -73,13 +76,19 @@ void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 // is a multiple of 16), w_stride the group stride.
 void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
-// gemm_kquant_avx2.cc
+// gemm_kquant_avx2.cc. The SIMD K-quant kernels (both instruction sets, stored rows and the packed layouts) share one
+// operation sequence per output element: per super-block the exact integers S and M, Q4_K S = Σ_c sc_c·Σ q·y and
+// M = Σ_c m_c·Σ y over its 8 chunks of 32, Q6_K S = Σ_j sc_j·(Σ q·y − 32·Σ y) over its 16 sub-blocks of 16 and
+// M = 0; then acc = fma(float(S), d·dy, acc) and accm = fma(float(M), dmin·dy, accm) from 0 in super-block order
+// (Q6_K dmin = 0), y = acc − accm.
 void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_bf16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_f16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d);
+// x: [n] (n % 256 == 0) -> n / 256 BlockQ8_K at out; byte-identical to quant::quantize_row_q8_K.
+void quantize_q8_K(const float* x, int64_t n, uint8_t* out);
 // ModelOpt weights against fp32 activations (gemm_fp_avx2.cc): FP8 takes Act::x, NVFP4 Act::xp; both Act::wq_*.
 void tile_fp8(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_nvfp4(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
@@ -100,6 +109,13 @@ void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& 
 // gemm_kquant_avx512.cc (AVX-512 BW + VNNI; the integer work of gemm_kquant_avx2.cc in wider registers)
 void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// Q4_K in the kQ4_KRows16 layout (gemm_q4_K_avx512.cc); w and w_stride as for tile_q4_0_packed. Takes Act::q8k and
+// Act::q8k_bsum2; bitwise the results of tile_q4_K (both instruction sets) on the stored rows.
+void tile_q4_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
+// Q6_K in the kQ6_KRows16 layout (gemm_q6_K_avx512.cc), as tile_q4_K_packed (without Act::q8k_bsum2).
+void tile_q6_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 // ModelOpt FP8 / NVFP4 (gemm_fp_avx512.cc), as the AVX2 kernels of the same name take them; their own operation
 // order (16 lanes), so not bitwise the AVX2 results.
 void tile_fp8(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);

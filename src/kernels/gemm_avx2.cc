@@ -148,5 +148,58 @@ void quantize_q8_0(const float* x, int64_t n, int8_t* qs, float* d) {
   }
 }
 
+// Byte-identical to quant::quantize_row_q8_K (BlockQ8_K: float d, int8 qs[256], int16 bsums[16]): max = the first
+// element of the largest magnitude (NaNs skipped, as the reference's comparisons skip them: max_ps returns its second
+// operand when the first is NaN), iscale = −127 / max, q = round half to even of iscale·x (ggml's nearest_int, which
+// is cvtps under the default rounding for |v| <= 2^22; NaN products give 0 there, so here too), bsums = the sums of
+// 16 quants, d = 1 / iscale; an all-zero block is all zero bytes.
+void quantize_q8_K(const float* x, int64_t n, uint8_t* out) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int64_t ib = 0; ib < n / 256; ++ib, x += 256, out += 292) {
+    __m256 am = _mm256_setzero_ps();
+    for (int i = 0; i < 32; ++i) am = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + 8 * i)), am);
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(am), _mm256_extractf128_ps(am, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    if (amax == 0.0f) {
+      __builtin_memset(out, 0, 292);
+      continue;
+    }
+    float max = 0;
+    const __m256 amv = _mm256_set1_ps(amax);
+    for (int i = 0; i < 32; ++i) {
+      const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + 8 * i)), amv, _CMP_EQ_OQ));
+      if (hit != 0) {
+        max = x[8 * i + __builtin_ctz(static_cast<unsigned>(hit))];
+        break;
+      }
+    }
+    const float iscale = -127.f / max;
+    const __m256 isv = _mm256_set1_ps(iscale);
+    uint8_t* qs = out + 4;
+    int16_t bsums[16];
+    for (int g = 0; g < 8; ++g) {  // 32 quants
+      __m256i q[4];
+      for (int i = 0; i < 4; ++i) {
+        const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + 32 * g + 8 * i), isv);
+        q[i] = _mm256_cvtps_epi32(_mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q)));
+      }
+      const __m256i q01 = _mm256_packs_epi32(q[0], q[1]), q23 = _mm256_packs_epi32(q[2], q[3]);
+      const __m256i q8 = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(q01, q23), perm);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + 32 * g), q8);
+      // Sums of 8 biased bytes per 64-bit lane; two lanes per 16 quants, less 16 · 128.
+      const __m256i s8 = _mm256_sad_epu8(_mm256_xor_si256(q8, bias), _mm256_setzero_si256());
+      bsums[2 * g] = static_cast<int16_t>(_mm256_extract_epi64(s8, 0) + _mm256_extract_epi64(s8, 1) - 2048);
+      bsums[2 * g + 1] = static_cast<int16_t>(_mm256_extract_epi64(s8, 2) + _mm256_extract_epi64(s8, 3) - 2048);
+    }
+    __builtin_memcpy(out + 260, bsums, sizeof(bsums));
+    const float d = 1 / iscale;
+    __builtin_memcpy(out, &d, 4);
+  }
+}
+
 // s[ib * 4 + i] = 8 · (Σ_{j = 4i}^{4i+3} qs[ib·32 + j] + Σ_{j = 16+4i}^{16+4i+3} qs[ib·32 + j]) (exact int32).
 }  // namespace nt::kernels::avx2

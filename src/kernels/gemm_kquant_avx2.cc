@@ -3,9 +3,12 @@
 // Each weight super-block (256 values) of a register tile's rows is decoded once into unsigned 8-bit quants in
 // element order plus 16-bit scale vectors, then used for every token of the tile. Per super-block and output
 // element, in integers (exact):   s = Σ_chunks madd(maddubs(q, y), scale)  (8 int32 lanes)
-//   Q4_K: m = madd(mins per 16, bsums);      acc += float(s)·(d·dy),  accm += float(m)·(dmin·dy)
-//   Q6_K: s -= 32·madd(scales, bsums);       acc += float(s)·(d·dy)        (q - 32 folded in through bsums)
-// and y = hsum(acc) (- hsum(accm)). Accumulators live in a small array so a super-block is decoded once per tile.
+//   Q4_K: m = madd(mins per 16, bsums)
+//   Q6_K: s -= 32·madd(scales, bsums), m = 0                (q − 32 folded in through bsums; dmin = 0)
+// then with S, M the lane totals of s, m:  acc = fma(float(S), d·dy, acc), accm = fma(float(M), dmin·dy, accm)
+// (two fp32 lanes) and y = acc − accm. This is gemm.h's sequence for the SIMD K-quant routes: their packed AVX-512
+// kernels (one row per lane) compute S and M as whole integers, so the stored-row kernels sum their lanes first and
+// give the same bits. Accumulators live in a small array so a super-block is decoded once per tile.
 
 #include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
@@ -25,15 +28,10 @@ struct Decoded {
   float d, dmin;
 };
 
-// ggml's get_scale_min_k4: 6-bit scale and min of sub-block j from the 12 packed bytes.
-inline void scale_min_k4(int j, const uint8_t* q, int* sc, int* m) {
-  if (j < 4) {
-    *sc = q[j] & 63;
-    *m = q[j + 4] & 63;
-  } else {
-    *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
+inline uint32_t u32_at(const uint8_t* p) {
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
 }
 
 struct Q4K {
@@ -50,14 +48,19 @@ struct Q4K {
       o->q[2 * j] = _mm256_and_si256(bits, m4);
       o->q[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
     }
-    alignas(32) int16_t mins[16];
-    for (int s = 0; s < 8; ++s) {
-      int sc, m;
-      scale_min_k4(s, scales, &sc, &m);
-      o->sc[s] = _mm256_set1_epi16(static_cast<int16_t>(sc));
-      mins[2 * s] = mins[2 * s + 1] = static_cast<int16_t>(m);
+    // ggml's get_scale_min_k4 for the 8 sub-blocks at once, 4 bytes per 32-bit word.
+    const uint32_t u0 = u32_at(scales), u1 = u32_at(scales + 4), u2 = u32_at(scales + 8);
+    const uint32_t sc_lo = u0 & 0x3f3f3f3fu;
+    const uint32_t sc_hi = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
+    const uint32_t mn_lo = u1 & 0x3f3f3f3fu;
+    const uint32_t mn_hi = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
+    const __m128i sc16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc_lo | (uint64_t{sc_hi} << 32))));
+    const __m128i mn16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(mn_lo | (uint64_t{mn_hi} << 32))));
+    o->m = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+    const __m256i sc = _mm256_broadcastsi128_si256(sc16);
+    for (int j = 0; j < 8; ++j) {  // int16 lane j of sc in every lane
+      o->sc[j] = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * j)));
     }
-    o->m = _mm256_load_si256(reinterpret_cast<const __m256i*>(mins));
   }
 };
 
@@ -90,8 +93,15 @@ struct Q6K {
   }
 };
 
+// The running sums of one output element, acc and accm in lanes 0 and 1 (Q6_K: accm stays 0).
+using Acc = __m128;
+
+inline Acc zero_acc() { return _mm_setzero_ps(); }
+
+inline float result(Acc a) { return _mm_cvtss_f32(a) - _mm_cvtss_f32(_mm_movehdup_ps(a)); }
+
 template <class W>
-inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* accm) {
+inline void update(const Decoded& w, const uint8_t* yb, Acc* acc) {
   float dy;
   __builtin_memcpy(&dy, yb, 4);
   const uint8_t* yq = yb + 4;
@@ -101,14 +111,14 @@ inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* acc
     s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(w.q[c], y), w.sc[c]));
   }
   const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yb + 260));
-  const __m256i m = _mm256_madd_epi16(w.m, bsums);
-  if (W::kHasMin) {
-    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(w.d * dy), *acc);
-    *accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(w.dmin * dy), *accm);
-  } else {
+  __m256i m = _mm256_madd_epi16(w.m, bsums);
+  if (!W::kHasMin) {  // Q6_K: M = 0 (dmin = 0), the −32 offset folded into S
     s = _mm256_sub_epi32(s, _mm256_slli_epi32(m, 5));
-    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(w.d * dy), *acc);
+    m = _mm256_setzero_si256();
   }
+  // Lanes 0, 1: acc = fma(float(S), d·dy, acc), accm = fma(float(M), dmin·dy, accm).
+  const __m128 ddy = _mm_mul_ps(_mm_setr_ps(w.d, w.dmin, w.d, w.dmin), _mm_set1_ps(dy));
+  *acc = _mm_fmadd_ps(_mm_cvtepi32_ps(hsum2_i32(s, m)), ddy, *acc);
 }
 
 // One token (decode): the operations of tile_k with mt = 1, a row at a time, so the accumulators stay in registers
@@ -117,15 +127,15 @@ template <class W>
 void tile_k1(const uint8_t* w, size_t ws, int64_t nr, int64_t nb, const uint8_t* yrow, float* y) {
   for (int64_t r = 0; r < nr; ++r) {
     const uint8_t* row = w + static_cast<size_t>(r) * ws;
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    Acc acc = zero_acc();
     for (int64_t ib = 0; ib < nb; ++ib) {
       const char* next = reinterpret_cast<const char*>(row + static_cast<size_t>(ib + 2) * W::kBytes);
       for (size_t off = 0; off < W::kBytes; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
       Decoded dec;
       W::decode(row + static_cast<size_t>(ib) * W::kBytes, &dec);
-      update<W>(dec, yrow + static_cast<size_t>(ib) * kQ8KBytes, &acc, &accm);
+      update<W>(dec, yrow + static_cast<size_t>(ib) * kQ8KBytes, &acc);
     }
-    y[r] = W::kHasMin ? hsum(acc) - hsum(accm) : hsum(acc);
+    y[r] = result(acc);
   }
 }
 
@@ -134,14 +144,14 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
   const int64_t nb = a.n_in / 256;
   const uint8_t* act = static_cast<const uint8_t*>(a.q8k);
   if (nt == 1) return tile_k1<W>(w, ws, nr, nb, act + static_cast<size_t>(t0 * nb) * kQ8KBytes, y);
-  __m256 acc[kRowsK][kMaxTokens], accm[kRowsK][kMaxTokens];
+  Acc acc[kRowsK][kMaxTokens];
   Decoded dec[kRowsK];
   for (int64_t tc = 0; tc < nt; tc += kMaxTokens) {
     const int64_t mt = nt - tc < kMaxTokens ? nt - tc : kMaxTokens;
     for (int64_t r0 = 0; r0 < nr; r0 += kRowsK) {
       const int64_t mr = nr - r0 < kRowsK ? nr - r0 : kRowsK;
       for (int64_t r = 0; r < mr; ++r)
-        for (int64_t t = 0; t < mt; ++t) acc[r][t] = accm[r][t] = _mm256_setzero_ps();
+        for (int64_t t = 0; t < mt; ++t) acc[r][t] = zero_acc();
       for (int64_t ib = 0; ib < nb; ++ib) {
         for (int64_t r = 0; r < mr; ++r) {  // prefetch the super-block two ahead (see kPrefetchBlocks, gemm_avx2.cc)
           const char* next = reinterpret_cast<const char*>(w + static_cast<size_t>(r0 + r) * ws + static_cast<size_t>(ib + 2) * W::kBytes);
@@ -150,12 +160,12 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
         for (int64_t r = 0; r < mr; ++r) W::decode(w + static_cast<size_t>(r0 + r) * ws + static_cast<size_t>(ib) * W::kBytes, &dec[r]);
         for (int64_t t = 0; t < mt; ++t) {
           const uint8_t* yb = act + (static_cast<size_t>(t0 + tc + t) * nb + ib) * kQ8KBytes;
-          for (int64_t r = 0; r < mr; ++r) update<W>(dec[r], yb, &acc[r][t], &accm[r][t]);
+          for (int64_t r = 0; r < mr; ++r) update<W>(dec[r], yb, &acc[r][t]);
         }
       }
       for (int64_t r = 0; r < mr; ++r) {
         for (int64_t t = 0; t < mt; ++t) {
-          y[(tc + t) * ldy + r0 + r] = W::kHasMin ? hsum(acc[r][t]) - hsum(accm[r][t]) : hsum(acc[r][t]);
+          y[(tc + t) * ldy + r0 + r] = result(acc[r][t]);
         }
       }
     }

@@ -7,8 +7,9 @@
 //                                                           sum in one), folded to 8 lanes: low + high
 // Integer sums are exact and the maddubs pairs cannot saturate (|q| ≤ 63, |y| ≤ 128), so lane k of the folded s
 // equals the AVX2 kernel's lane k (Σ over the chunks of sc·Σ y·q over elements 4k .. 4k+3 of the chunk). The
-// floating-point steps are the AVX2 ones: Q4_K acc += float(s)·(d·dy), accm += float(m)·(dmin·dy); Q6_K
-// acc += float(s − 32·m)·(d·dy); y = hsum(acc) (− hsum(accm)). So results are bitwise those of the AVX2 route.
+// floating-point steps are the AVX2 ones: with S, M the exact totals of s and m (Q6_K: s − 32·m and 0),
+// acc = fma(float(S), d·dy, acc), accm = fma(float(M), dmin·dy, accm), y = acc − accm. So results are bitwise those
+// of the AVX2 route and of the packed kernels (gemm_q4_K_avx512.cc, gemm_q6_K_avx512.cc).
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 
 #include "kernels/avx2_util.h"
@@ -25,6 +26,7 @@ constexpr size_t kPrefetchBytes = 8192;
 
 // The AVX2 kernels' helpers (avx2_util.h): the same horizontal sum, operation for operation.
 using avx2::f16_at;
+using avx2::hsum2_i32;
 inline float hsum8(__m256 v) { return avx2::hsum(v); }
 
 inline uint32_t u32_at(const uint8_t* p) {
@@ -103,8 +105,15 @@ struct Q6K {
   }
 };
 
+// The running sums of one output element, acc and accm in lanes 0 and 1 (Q6_K: accm stays 0).
+using Acc = __m128;
+
+inline Acc zero_acc() { return _mm_setzero_ps(); }
+
+inline float result(Acc a) { return _mm_cvtss_f32(a) - _mm_cvtss_f32(_mm_movehdup_ps(a)); }
+
 template <class W>
-inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* accm) {
+inline void update(const Decoded& w, const uint8_t* yb, Acc* acc) {
   float dy;
   __builtin_memcpy(&dy, yb, 4);
   const uint8_t* yq = yb + 4;
@@ -115,14 +124,14 @@ inline void update(const Decoded& w, const uint8_t* yb, __m256* acc, __m256* acc
   }
   __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
   const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(yb + 260));
-  const __m256i m = _mm256_madd_epi16(w.m, bsums);
-  if (W::kHasMin) {
-    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s8), _mm256_set1_ps(w.d * dy), *acc);
-    *accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(w.dmin * dy), *accm);
-  } else {
+  __m256i m = _mm256_madd_epi16(w.m, bsums);
+  if (!W::kHasMin) {  // Q6_K: M = 0 (dmin = 0), the −32 offset folded into S
     s8 = _mm256_sub_epi32(s8, _mm256_slli_epi32(m, 5));
-    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s8), _mm256_set1_ps(w.d * dy), *acc);
+    m = _mm256_setzero_si256();
   }
+  // Lanes 0, 1: acc = fma(float(S), d·dy, acc), accm = fma(float(M), dmin·dy, accm).
+  const __m128 ddy = _mm_mul_ps(_mm_setr_ps(w.d, w.dmin, w.d, w.dmin), _mm_set1_ps(dy));
+  *acc = _mm_fmadd_ps(_mm_cvtepi32_ps(hsum2_i32(s8, m)), ddy, *acc);
 }
 
 // The weight stream kPrefetchBytes past super-block `blk` (rows are contiguous: past a row's end comes the next row,
@@ -141,15 +150,15 @@ template <class W>
 void tile_k1(const uint8_t* w, size_t ws, int64_t nr, int64_t nb, const uint8_t* yrow, float* y) {
   for (int64_t r = 0; r < nr; ++r) {
     const uint8_t* row = w + static_cast<size_t>(r) * ws;
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    Acc acc = zero_acc();
     for (int64_t ib = 0; ib < nb; ++ib) {
       const uint8_t* blk = row + static_cast<size_t>(ib) * W::kBytes;
       prefetch_ahead<W>(blk);
       Decoded dec;
       W::decode(blk, &dec);
-      update<W>(dec, yrow + static_cast<size_t>(ib) * kQ8KBytes, &acc, &accm);
+      update<W>(dec, yrow + static_cast<size_t>(ib) * kQ8KBytes, &acc);
     }
-    y[r] = W::kHasMin ? hsum8(acc) - hsum8(accm) : hsum8(acc);
+    y[r] = result(acc);
   }
 }
 
@@ -162,22 +171,22 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
   for (size_t off = 0; off < kPrefetchBytes && w + off < end; off += 64)
     _mm_prefetch(reinterpret_cast<const char*>(w + off), _MM_HINT_T0);
   if (nt == 1) return tile_k1<W>(w, ws, nr, nb, act + static_cast<size_t>(t0 * nb) * kQ8KBytes, y);
-  __m256 acc[kMaxTokens], accm[kMaxTokens];
+  Acc acc[kMaxTokens];
   for (int64_t r = 0; r < nr; ++r) {
     const uint8_t* row = w + static_cast<size_t>(r) * ws;
     for (int64_t tc = 0; tc < nt; tc += kMaxTokens) {
       const int64_t mt = nt - tc < kMaxTokens ? nt - tc : kMaxTokens;
-      for (int64_t t = 0; t < mt; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
+      for (int64_t t = 0; t < mt; ++t) acc[t] = zero_acc();
       for (int64_t ib = 0; ib < nb; ++ib) {
         const uint8_t* blk = row + static_cast<size_t>(ib) * W::kBytes;
         prefetch_ahead<W>(blk);
         Decoded dec;
         W::decode(blk, &dec);
         const uint8_t* yb = act + (static_cast<size_t>(t0 + tc) * nb + ib) * kQ8KBytes;
-        for (int64_t t = 0; t < mt; ++t) update<W>(dec, yb + static_cast<size_t>(t * nb) * kQ8KBytes, &acc[t], &accm[t]);
+        for (int64_t t = 0; t < mt; ++t) update<W>(dec, yb + static_cast<size_t>(t * nb) * kQ8KBytes, &acc[t]);
       }
       for (int64_t t = 0; t < mt; ++t)
-        y[(tc + t) * ldy + r] = W::kHasMin ? hsum8(acc[t]) - hsum8(accm[t]) : hsum8(acc[t]);
+        y[(tc + t) * ldy + r] = result(acc[t]);
     }
   }
 }

@@ -31,6 +31,7 @@ struct Plan {
   int32_t weight_offset = 0;  // the kernel wants Act::ybias with this c (0: none)
   const char* name = "";
   const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 16 · group_bytes)
+  bool bsum_pairs = false;               // the kernel wants Act::q8k_bsum2
 };
 
 // The kernel of `isa`, else of the best lower set that has one (AVX-512 falls back to AVX2 kernels).
@@ -54,7 +55,21 @@ int32_t weight_offset_of(TileFn tile) {
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
 #if defined(NEMOTRON_X86)
-  if (packed != nullptr && packed->layout != PackedLayout::kStoredRows && isa != Isa::kScalar) {
+  if (packed != nullptr && packed->layout == PackedLayout::kQ4_KRows16 && isa == Isa::kAvx512) {
+    Plan p{&avx512::tile_q4_K_packed, ActKind::kQ8_K, false, 0, "q4_Kx16"};
+    p.bsum_pairs = true;
+    p.packed = packed;
+    return p;
+  }
+  if (packed != nullptr && packed->layout == PackedLayout::kQ6_KRows16 && isa == Isa::kAvx512) {
+    Plan p{&avx512::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"};
+    p.packed = packed;
+    return p;
+  }
+  // (A K-quant copy with another instruction set: the stored rows, below.)
+  const bool k_copy = packed != nullptr && (packed->layout == PackedLayout::kQ4_KRows16 ||
+                                            packed->layout == PackedLayout::kQ6_KRows16);
+  if (packed != nullptr && packed->layout != PackedLayout::kStoredRows && !k_copy && isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16
                  ? Plan{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false,
                         0, "q4_0x16"}
@@ -177,6 +192,14 @@ void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d)
   scalar::quantize_q8_0(x, n, qs, d);
 }
 
+void quantize_act_q8_K(Isa isa, const float* x, int64_t n, BlockQ8_K* out) {
+#if defined(NEMOTRON_X86)
+  if (isa != Isa::kScalar) return avx2::quantize_q8_K(x, n, reinterpret_cast<uint8_t*>(out));
+#endif
+  (void)isa;
+  quant::quantize_row_q8_K(x, out, n);
+}
+
 namespace {
 
 // One call's route and activations, prepared once; its output row blocks can then run on any thread.
@@ -190,7 +213,7 @@ struct Prepared {
   PackedWeight repack;  // the layout run_blocks packs row blocks into (plan.packed points here), if it does
   Scratch<int8_t> qs;
   Scratch<float> d, xp;
-  Scratch<int32_t> ybias;
+  Scratch<int32_t> ybias, bsum2;
   Scratch<BlockQ8_K> q8k;
 };
 
@@ -206,6 +229,7 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
   if (l.packed == nullptr && T >= kRepackMinTokens && isa != Isa::kScalar && has_group_layout(l.w)) {
     p.repack = group_layout(l.w);
     p.plan = plan_for(l.w, isa, &p.repack);
+    if (p.plan.packed != &p.repack) p.repack = {};  // no kernel of this layout for `isa`: the stored rows
   }
   p.T = T;
   p.n_out = l.out();
@@ -244,8 +268,21 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
     case ActKind::kQ8_K: {
       const int64_t nb = n_in / kQK_K;
       p.q8k.reset(static_cast<size_t>(T * nb));
-      rows([&](int64_t t) { quant::quantize_row_q8_K(x + t * n_in, p.q8k.data() + t * nb, n_in); });
+      if (p.plan.bsum_pairs) p.bsum2.reset(static_cast<size_t>(T * nb * 4));
+      rows([&](int64_t t) {
+        BlockQ8_K* q = p.q8k.data() + t * nb;
+        quantize_act_q8_K(isa, x + t * n_in, n_in, q);
+        if (!p.plan.bsum_pairs) return;
+        for (int64_t b = 0; b < nb; ++b) {
+          for (int j = 0; j < 4; ++j) {  // chunks 2j, 2j + 1: 16-element sums 4j .. 4j + 3 (|sum| <= 4096)
+            const int16_t* bs = q[b].bsums + 4 * j;
+            const auto lo = static_cast<uint16_t>(bs[0] + bs[1]), hi = static_cast<uint16_t>(bs[2] + bs[3]);
+            p.bsum2.data()[(t * nb + b) * 4 + j] = static_cast<int32_t>(static_cast<uint32_t>(lo) | uint32_t{hi} << 16);
+          }
+        }
+      });
       a.q8k = p.q8k.data();
+      a.q8k_bsum2 = p.plan.bsum_pairs ? p.bsum2.data() : nullptr;
       break;
     }
     case ActKind::kF32:

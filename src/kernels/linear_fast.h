@@ -18,6 +18,7 @@
 
 #include "core/thread_pool.h"
 #include "model/weights.h"
+#include "quant/blocks.h"
 
 namespace nt::kernels {
 
@@ -49,5 +50,7 @@ bool route_reads_stored_rows(const TensorView& w, Isa isa);
 
 // Activation quantization to ggml's q8_0, split layout: x [n] -> qs [n], d [n / 32]. n % 32 == 0.
 void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d);
+// Activation quantization to ggml's q8_K: x [n] -> out [n / 256], byte-identical to quant::quantize_row_q8_K.
+void quantize_act_q8_K(Isa isa, const float* x, int64_t n, BlockQ8_K* out);
 
 }  // namespace nt::kernels

@@ -11,6 +11,7 @@
 
 #include "kernels/linear_fast.h"
 #include "ops/linear.h"
+#include "quant/reference.h"
 
 namespace nt::kernels {
 namespace {
@@ -45,8 +46,27 @@ size_t physical_memory_bytes() {
 namespace {
 
 bool has_packed_kernel(const TensorView& w) {
-  return w.wq == WeightQuant::None && w.quantized() && (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) &&
-         w.dim(1) % 32 == 0;
+  if (w.wq != WeightQuant::None || !w.quantized()) return false;
+  if (w.qtype == GgmlType::Q4_K || w.qtype == GgmlType::Q6_K) {
+    return w.dim(1) % 256 == 0 && best_isa() == Isa::kAvx512;  // no AVX2 kernel
+  }
+  return (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) && w.dim(1) % 32 == 0;
+}
+
+// Record size and inputs per record of a packed layout.
+size_t record_bytes(PackedLayout layout) {
+  switch (layout) {
+    case PackedLayout::kQ4_0Rows16: return kQ4_0Rows16Record;
+    case PackedLayout::kQ8_0Rows16: return kQ8_0Rows16Record;
+    case PackedLayout::kQ4_KRows16: return kQ4_KRows16Record;
+    case PackedLayout::kQ6_KRows16: return kQ6_KRows16Record;
+    case PackedLayout::kStoredRows: break;
+  }
+  return 0;
+}
+
+int64_t record_inputs(PackedLayout layout) {
+  return layout == PackedLayout::kQ4_KRows16 || layout == PackedLayout::kQ6_KRows16 ? 256 : 32;
 }
 
 // The copy's shape (data not yet set).
@@ -60,10 +80,12 @@ PackedWeight describe(const TensorView& w) {
     pw.bytes = static_cast<size_t>(pw.rows) * pw.group_bytes;
     return pw;
   }
-  const bool q8 = w.qtype == GgmlType::Q8_0;
-  pw.layout = q8 ? PackedLayout::kQ8_0Rows16 : PackedLayout::kQ4_0Rows16;
-  const int64_t nb = pw.cols / 32, groups = (pw.rows + kPackedGroupRows - 1) / kPackedGroupRows;
-  pw.group_bytes = static_cast<size_t>(nb) * (q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record);
+  pw.layout = w.qtype == GgmlType::Q8_0   ? PackedLayout::kQ8_0Rows16
+              : w.qtype == GgmlType::Q4_K ? PackedLayout::kQ4_KRows16
+              : w.qtype == GgmlType::Q6_K ? PackedLayout::kQ6_KRows16
+                                          : PackedLayout::kQ4_0Rows16;
+  const int64_t nb = pw.cols / record_inputs(pw.layout), groups = (pw.rows + kPackedGroupRows - 1) / kPackedGroupRows;
+  pw.group_bytes = static_cast<size_t>(nb) * record_bytes(pw.layout);
   pw.bytes = static_cast<size_t>(groups) * pw.group_bytes;
   return pw;
 }
@@ -93,7 +115,57 @@ bool has_group_layout(const TensorView& w) { return has_packed_kernel(w); }
 
 PackedWeight group_layout(const TensorView& w) { return describe(w); }
 
+namespace {
+
+// One kQ4_KRows16 record: row j (of the group) from its stored block.
+void pack_q4_K_block(const BlockQ4_K& b, int j, uint8_t* rec) {
+  std::memcpy(rec + 2 * j, &b.d, 2);
+  std::memcpy(rec + 32 + 2 * j, &b.dmin, 2);
+  for (int c = 0; c < 8; ++c) {
+    uint8_t sc = 0, mn = 0;
+    quant::get_scale_min_k4(c, b.scales, &sc, &mn);
+    rec[64 + 16 * c + j] = sc;
+    rec[192 + 32 * (c / 2) + 2 * j + c % 2] = mn;
+  }
+  for (int col = 0; col < 32; ++col) std::memcpy(rec + 320 + 64 * col + 4 * j, b.qs + 4 * col, 4);
+}
+
+// One kQ6_KRows16 record: row j (of the group) from its stored block.
+void pack_q6_K_block(const BlockQ6_K& b, int j, uint8_t* rec) {
+  std::memcpy(rec + 2 * j, &b.d, 2);
+  for (int s = 0; s < 16; ++s) rec[32 + 16 * s + j] = static_cast<uint8_t>(b.scales[s]);
+  for (int h = 0; h < 2; ++h) {
+    for (int k = 0; k < 8; ++k) {  // column triple 8h + k
+      uint8_t* t = rec + 288 + 192 * (8 * h + k) + 4 * j;
+      std::memcpy(t, b.ql + 64 * h + 4 * k, 4);
+      std::memcpy(t + 64, b.ql + 64 * h + 32 + 4 * k, 4);
+      std::memcpy(t + 128, b.qh + 32 * h + 4 * k, 4);
+    }
+  }
+}
+
+// K-quant groups [g0, g1): Block is the stored block type, pack_block writes one row's block into a record.
+template <class Block>
+void pack_k_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record,
+                   void (*pack_block)(const Block&, int, uint8_t*)) {
+  const int64_t nb = w.dim(1) / 256, rows = w.dim(0);
+  const size_t group_bytes = static_cast<size_t>(nb) * record;
+  for (int64_t g = g0; g < g1; ++g) {
+    uint8_t* out = dst + static_cast<size_t>(g - g0) * group_bytes;
+    std::memset(out, 0, group_bytes);  // rows past the end: zero scales and quants
+    for (int64_t j = 0; j < kPackedGroupRows && g * kPackedGroupRows + j < rows; ++j) {
+      const auto* row =
+          reinterpret_cast<const Block*>(w.data + static_cast<size_t>(g * kPackedGroupRows + j) * w.row_bytes());
+      for (int64_t b = 0; b < nb; ++b) pack_block(row[b], static_cast<int>(j), out + b * record);
+    }
+  }
+}
+
+}  // namespace
+
 void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst) {
+  if (w.qtype == GgmlType::Q4_K) return pack_k_groups<BlockQ4_K>(w, g0, g1, dst, kQ4_KRows16Record, pack_q4_K_block);
+  if (w.qtype == GgmlType::Q6_K) return pack_k_groups<BlockQ6_K>(w, g0, g1, dst, kQ6_KRows16Record, pack_q6_K_block);
   const bool q8 = w.qtype == GgmlType::Q8_0;
   const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;
   const size_t block = q8 ? 34 : 18;  // stored block: fp16 scale + 32 or 16 quant bytes

@@ -10,6 +10,18 @@
 //     the results of the unpacked one.
 //   kQ8_0Rows16 (SIMD Q8_0 routes): the same with 8 chunks of 64 bytes (a Q8_0 block has 32 weight bytes): per
 //     group and block 544 bytes, chunk k holding weight bytes 4k..4k+3 of row r at bytes 4r..4r+3.
+//   kQ4_KRows16 (AVX-512 Q4_K route): rows in groups of 16; for group g and super-block b (256 inputs) one
+//     2368-byte record: the 16 rows' fp16 d (32 bytes) and dmin (32), their 6-bit scales unpacked to bytes (8 × 16:
+//     chunk c's scale of row r at 64 + 16c + r), their mins in pairs (4 × 32: row r at 192 + 32p + 2r holds the mins
+//     of chunks 2p, 2p + 1), then 32 quant columns of 64 bytes (column 8i + k holds quant bytes 32i + 4k .. 32i + 4k + 3
+//     of row r at bytes 4r..4r+3: elements 4k.. of chunk 2i in the low nibbles, of chunk 2i + 1 in the high ones).
+//     148 bytes per row and super-block against 144 stored. Gives bitwise the stored-row results (gemm.h's Q4_K
+//     sequence adds each super-block's exact integer totals).
+//   kQ6_KRows16 (AVX-512 Q6_K route): rows in groups of 16; for group g and super-block b one 3360-byte record: the
+//     16 rows' fp16 d (32 bytes), their int8 scales (16 × 16: sub-block j's scale of row r at 32 + 16j + r), then
+//     16 triples of 64-byte quant columns in reading order: triple 8h + k holds ql bytes 64h + 4k .. + 3, ql bytes
+//     64h + 32 + 4k .. + 3 and qh bytes 32h + 4k .. + 3, row r at 4r..4r+3 of each column. 210 bytes per row and
+//     super-block, as stored.
 //   kStoredRows (types without a packed layout whose fast route reads the stored rows, e.g. Q6_K, Q4_K, BF16): the
 //     stored rows byte for byte, copied into 2 MiB pages. A pass over the weight then takes 1/512 of the TLB misses
 //     it takes over the mapped file's 4 KiB pages; on a virtual machine with shadow page tables a refill can cost
@@ -29,11 +41,13 @@
 
 namespace nt::kernels {
 
-enum class PackedLayout : uint8_t { kQ4_0Rows16, kQ8_0Rows16, kStoredRows };
+enum class PackedLayout : uint8_t { kQ4_0Rows16, kQ8_0Rows16, kQ4_KRows16, kQ6_KRows16, kStoredRows };
 
 constexpr int64_t kPackedGroupRows = 16;
 constexpr size_t kQ4_0Rows16Record = 32 + 4 * 64;  // per group and block: 16 fp16 scales, 4 quant chunks
 constexpr size_t kQ8_0Rows16Record = 32 + 8 * 64;  // ... 8 weight chunks
+constexpr size_t kQ4_KRows16Record = 64 + 128 + 128 + 32 * 64;  // per group and super-block: d, dmin, scales, mins, quants
+constexpr size_t kQ6_KRows16Record = 32 + 256 + 32 * 64 + 16 * 64;  // ... d, scales, ql columns, qh columns
 
 struct PackedWeight {
   PackedLayout layout = PackedLayout::kQ4_0Rows16;
@@ -51,8 +65,8 @@ bool packing_applies(const TensorView& w);
 // Bytes of w's packed copy (0 when packing_applies(w) is false).
 size_t packed_size(const TensorView& w);
 
-// True if w's type has a packed layout with SIMD kernels (Q4_0 / Q8_0 rows of whole 32-blocks): kQ4_0Rows16 or
-// kQ8_0Rows16, whatever the route and memory policy.
+// True if w's type has a packed layout with SIMD kernels on this CPU (Q4_0 / Q8_0 rows of whole 32-blocks:
+// kQ4_0Rows16 or kQ8_0Rows16; with AVX-512 VNNI also Q4_K and Q6_K: kQ4_KRows16, kQ6_KRows16), whatever the route and memory policy.
 bool has_group_layout(const TensorView& w);
 // For such a w: the layout and group_bytes of its packed copy (data null), and groups [g0, g1) of that copy written
 // to dst ((g1 − g0) · group_bytes bytes) on the calling thread. Prefill packs the row blocks of weights that were

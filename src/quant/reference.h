@@ -26,6 +26,8 @@ void dequantize_row_q8_0(const BlockQ8_0* x, float* y, int64_t n);
 void dequantize_row_q2_K(const BlockQ2_K* x, float* y, int64_t n);
 void dequantize_row_q3_K(const BlockQ3_K* x, float* y, int64_t n);
 void dequantize_row_q4_K(const BlockQ4_K* x, float* y, int64_t n);
+// The 6-bit scale and min of sub-block j (0..7) of a Q4_K block from its 12 packed bytes (ggml's get_scale_min_k4).
+void get_scale_min_k4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m);
 void dequantize_row_q5_K(const BlockQ5_K* x, float* y, int64_t n);
 void dequantize_row_q6_K(const BlockQ6_K* x, float* y, int64_t n);
 void dequantize_row_q8_K(const BlockQ8_K* x, float* y, int64_t n);

@@ -13,8 +13,6 @@
 
 namespace nt::quant {
 
-void get_scale_min_k4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m);  // quantize_k.cc
-
 float vec_dot_q8_0_q8_0(int64_t n, const BlockQ8_0* x, const BlockQ8_0* y) {
   float sumf = 0;
   for (int64_t ib = 0; ib < n / kQK8_0; ++ib) {

@@ -3,6 +3,7 @@
 // odd shapes and tails, on every instruction set this CPU has.
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,32 @@ TEST(LinearKernels, ActivationQ8_0IsBitExactWithGgmlQuantizer) {
           ASSERT_EQ(d[b], f16_to_f32(ref[b].d));
           ASSERT_EQ(std::memcmp(qs.data() + b * 32, ref[b].qs, 32), 0)
               << kernels::isa_name(isa) << " row " << r << " block " << b;
+        }
+      }
+    }
+  }
+}
+
+TEST(LinearKernels, ActivationQ8_KIsBitExactWithGgmlQuantizer) {
+  for (Isa isa : isas()) {
+    for (int64_t n : {256, 768, 4096}) {
+      std::vector<float> x = quantizer_corner_rows(n);
+      // Ties of magnitude (the first one sets the sign of the scale), NaN and infinity, one block each.
+      const size_t base = x.size();
+      x.resize(base + 3 * static_cast<size_t>(n), 0.25f);
+      x[base + 7] = -3.0f;
+      x[base + 9] = 3.0f;
+      x[base + n + 3] = std::nanf("");
+      x[base + n + 4] = -8.0f;
+      x[base + 2 * n + 200] = -std::numeric_limits<float>::infinity();
+      const int64_t rows = static_cast<int64_t>(x.size()) / n, nb = n / 256;
+      for (int64_t r = 0; r < rows; ++r) {
+        std::vector<BlockQ8_K> ref(static_cast<size_t>(nb)), got(static_cast<size_t>(nb));
+        quant::quantize_row_q8_K(x.data() + r * n, ref.data(), n);
+        kernels::quantize_act_q8_K(isa, x.data() + r * n, n, got.data());
+        for (int64_t b = 0; b < nb; ++b) {
+          ASSERT_EQ(std::memcmp(&got[b], &ref[b], sizeof(BlockQ8_K)), 0)
+              << kernels::isa_name(isa) << " n=" << n << " row " << r << " block " << b;
         }
       }
     }

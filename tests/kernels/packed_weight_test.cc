@@ -1,9 +1,10 @@
 // Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
 // per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
-// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count; and a
-// Q4_0 or Q8_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it. Weights
-// of other types whose route reads the stored rows get, from one huge page up, a byte-for-byte copy (kStoredRows)
-// that gives bitwise the same results. The copies of a loaded model share one allocation (huge pages).
+// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count (Q4_K and
+// Q6_K, packed for AVX-512: bitwise the AVX2 kernel on the stored rows); and a Q4_0 or Q8_0 GGUF model loaded with
+// packing gives bitwise the logits of the same file loaded without it. Weights of other types whose route reads the
+// stored rows get, from one huge page up, a byte-for-byte copy (kStoredRows) that gives bitwise the same results.
+// The copies of a loaded model share one allocation (huge pages).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -29,6 +30,8 @@ using kernels::Isa;
 
 const test::WType kQ4_0{true, GgmlType::Q4_0, DType::U8, "q4_0"};
 const test::WType kQ8_0{true, GgmlType::Q8_0, DType::U8, "q8_0"};
+const test::WType kQ4_K{true, GgmlType::Q4_K, DType::U8, "q4_K"};
+const test::WType kQ6_K{true, GgmlType::Q6_K, DType::U8, "q6_K"};
 
 bool packing_on_this_cpu() {
   auto w = test::make_linear(kQ4_0, 4, 64, 1);
@@ -56,8 +59,8 @@ TEST(PackedWeight, LargeWeightsOfOtherTypesGetAStoredRowsCopy) {
   constexpr int64_t in = 512;
   constexpr size_t kHuge = size_t{2} << 20;
   for (const test::WType& ty : test::testable_wtypes()) {
-    if (ty.quantized && (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0)) continue;
     auto probe = test::make_linear(ty, 1, in, 1);
+    if (kernels::has_group_layout(probe.l.w)) continue;  // Q4_0, Q8_0 (and Q4_K with AVX-512): packed layouts
     const int64_t out = static_cast<int64_t>(kHuge / probe.l.w.row_bytes()) + 3;  // just over one huge page
     auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out));
     if (!kernels::route_reads_stored_rows(w.l.w, kernels::best_isa())) {
@@ -98,14 +101,19 @@ TEST(PackedWeight, LargeWeightsOfOtherTypesGetAStoredRowsCopy) {
 TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
-  for (const test::WType& ty : {kQ4_0, kQ8_0}) {
+  for (const test::WType& ty : {kQ4_0, kQ8_0, kQ4_K, kQ6_K}) {
+    const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K;
+    if (k_quant && !kernels::isa_available(Isa::kAvx512)) continue;  // K-quants pack for the AVX-512 kernels only
     // 130 rows: one thread's run holds two whole runs of 4 groups (decode reads 4 groups in step) and a tail; 4100:
     // two threads' grabs of 8 blocks (so runs of 4 groups there too) and a last partial block; 48 and 80: prefill's
     // pairs of groups and one whole group left over. T: prefill's tiles of 6 tokens and their tails.
     // 48 x 7360: prefill passes over the rows in slices (230 blocks).
-    std::vector<std::pair<int64_t, int64_t>> shapes{{48, 7360}};
+    // Q4_K: super-blocks of 256 inputs, 1 to 21.
+    std::vector<std::pair<int64_t, int64_t>> shapes{{48, k_quant ? 5376 : 7360}};
     for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 48, 80, 130, 4100}) {
-      for (int64_t in : {32, 96, 512}) shapes.push_back({out, in});
+      for (int64_t in : k_quant ? std::vector<int64_t>{256, 768} : std::vector<int64_t>{32, 96, 512}) {
+        shapes.push_back({out, in});
+      }
     }
     for (const auto& [out, in] : shapes) {
       {
@@ -116,12 +124,14 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
         for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
           if (!kernels::isa_available(isa)) continue;
           const std::string name = kernels::isa_name(isa);
-          EXPECT_EQ(kernels::route_name(packed, isa), name + "/" + ty.name + "x16");
+          // No AVX2 kernel for packed K-quants: that route reads the stored rows, and the AVX-512 one must match it.
+          const bool packed_route = !k_quant || isa == Isa::kAvx512;
+          EXPECT_EQ(kernels::route_name(packed, isa), name + "/" + ty.name + (packed_route ? "x16" : ""));
           EXPECT_EQ(kernels::route_name(w.l, isa), name + "/" + ty.name);
           for (int64_t T : {1, 2, 3, 4, 5, 7, 8, 9, 17, 65}) {
             const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
             std::vector<float> ref(static_cast<size_t>(T * out));
-            kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, isa);
+            kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, k_quant ? Isa::kAvx2 : isa);
             for (ThreadPool* p : {&pool1, &pool2}) {
               std::vector<float> y(ref.size(), -1.0f);
               kernels::linear_fast(packed, x.data(), T, y.data(), *p, isa);
