@@ -48,6 +48,7 @@ int32_t weight_offset_of(TileFn tile) {
     return 8;
   }
   if (tile == &avx512::tile_q8_0 || tile == &avx512::tile_q8_0_packed) return 128;
+  if (tile == &avx2::tile_q5_0) return 16;
 #endif
   (void)tile;
   return 0;
@@ -104,6 +105,12 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
         Plan p{pick(isa, scalar::tile_q4_0, NT_AVX2_FN(tile_q4_0), NT_AVX512_FN(tile_q4_0)), ActKind::kQ8_0, false, 0, "q4_0"};
         p.weight_offset = weight_offset_of(p.tile);
         return p;
+      }
+      case GgmlType::Q5_0: {  // SIMD only; the scalar route converts the rows (below)
+        Plan p{pick(isa, nullptr, NT_AVX2_FN(tile_q5_0)), ActKind::kQ8_0, false, 0, "q5_0"};
+        p.weight_offset = weight_offset_of(p.tile);
+        if (p.tile != nullptr) return p;
+        break;
       }
       case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K), NT_AVX512_FN(tile_q4_K)), ActKind::kQ8_K, false, 0, "q4_K"};
       case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K), NT_AVX512_FN(tile_q6_K)), ActKind::kQ8_K, false, 0, "q6_K"};

@@ -1,8 +1,8 @@
-// The AVX-512 kernels (gemm_avx512.cc, gemm_kquant_avx512.cc) perform each output element's operations exactly as
-// the AVX2 kernels do, only in wider registers: for Q8_0, Q4_0 (stored and packed), Q4_K and Q6_K the two routes
-// agree bit for bit, for any
-// row count (odd, partial register tiles), token count (decode and prefill tiles) and input width (odd block
-// counts). Weights include the extreme quants (−128 in Q8_0, 0 and 15 in Q4_0) the bias tricks must get right.
+// The AVX-512 kernels (gemm_*_avx512.cc) perform each output element's operations exactly as the AVX2 kernels do,
+// only in wider registers: for Q8_0, Q4_0 (stored and packed), Q4_K and Q6_K (stored and packed) the two routes
+// agree bit for bit, for any row count (odd, partial register tiles), token count (decode and prefill tiles) and
+// input width (odd block counts). Weights include the extreme quants (−128 in Q8_0, 0 and 15 in Q4_0) the bias
+// tricks must get right. (Q5_0 has one kernel, AVX2, for both routes.)
 #include <cstring>
 #include <vector>
 

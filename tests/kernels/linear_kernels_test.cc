@@ -91,16 +91,19 @@ TEST(LinearKernels, ActivationQ8_KIsBitExactWithGgmlQuantizer) {
   }
 }
 
-// The integer routes against ggml's scalar vec_dot on the same quantized operands; only the order of the fp32
-// block sums may differ, so the bound is a few roundings of the sum of the absolute block terms.
+// The integer routes against ggml's scalar vec_dot on the same quantized operands (Q5_0: the exact sum in fp64);
+// only the order of the fp32 block sums may differ, so the bound is a few roundings of the sum of the absolute block
+// terms.
 TEST(LinearKernels, IntegerRoutesMatchVecDot) {
   const std::vector<test::WType> types = {{true, GgmlType::Q8_0, DType::U8, "q8_0"},
                                           {true, GgmlType::Q4_0, DType::U8, "q4_0"},
                                           {true, GgmlType::Q4_K, DType::U8, "q4_K"},
-                                          {true, GgmlType::Q6_K, DType::U8, "q6_K"}};
+                                          {true, GgmlType::Q6_K, DType::U8, "q6_K"},
+                                          {true, GgmlType::Q5_0, DType::U8, "q5_0"}};
   ThreadPool pool(2);
   for (Isa isa : isas()) {
     for (const auto& ty : types) {
+      if (ty.q == GgmlType::Q5_0 && isa == Isa::kScalar) continue;  // converted to fp32 there (FloatRoutesMatchFp64Dot)
       const int64_t bs = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K ? kQK_K : kQK8_0;
       for (int64_t blocks : {1, 3, 8}) {
         for (int64_t out : {1, 5, 17}) {
@@ -121,8 +124,14 @@ TEST(LinearKernels, IntegerRoutesMatchVecDot) {
                 if (bs == kQK8_0) {
                   std::vector<BlockQ8_0> xq(static_cast<size_t>(blocks));
                   quant::quantize_row_q8_0(x.data() + t * in, xq.data(), in);
-                  ref = ty.q == GgmlType::Q8_0 ? quant::vec_dot_q8_0_q8_0(in, reinterpret_cast<const BlockQ8_0*>(wr), xq.data())
-                                               : quant::vec_dot_q4_0_q8_0(in, reinterpret_cast<const BlockQ4_0*>(wr), xq.data());
+                  if (ty.q == GgmlType::Q5_0) {  // no ggml vec_dot here: the exact sum (wf = d·(q − 16) is exact)
+                    double exact = 0;
+                    for (int64_t i = 0; i < in; ++i) exact += double{wf[i]} * f16_to_f32(xq[i / 32].d) * xq[i / 32].qs[i % 32];
+                    ref = static_cast<float>(exact);
+                  } else {
+                    ref = ty.q == GgmlType::Q8_0 ? quant::vec_dot_q8_0_q8_0(in, reinterpret_cast<const BlockQ8_0*>(wr), xq.data())
+                                                 : quant::vec_dot_q4_0_q8_0(in, reinterpret_cast<const BlockQ4_0*>(wr), xq.data());
+                  }
                   for (int64_t i = 0; i < in; ++i) mag += std::fabs(double{wf[i]} * f16_to_f32(xq[i / 32].d) * xq[i / 32].qs[i % 32]);
                 } else {
                   std::vector<BlockQ8_K> xq(static_cast<size_t>(blocks));
@@ -152,6 +161,7 @@ TEST(LinearKernels, FloatRoutesMatchFp64Dot) {
   for (Isa isa : isas()) {
     for (const auto& ty : test::testable_wtypes()) {
       if (ty.q == GgmlType::Q8_0 || ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K) continue;
+      if (ty.q == GgmlType::Q5_0 && isa != Isa::kScalar) continue;  // an integer route there (IntegerRoutesMatchVecDot)
       const int64_t bs = test::block_of(ty);
       const std::vector<int64_t> ins = bs == 1 ? std::vector<int64_t>{1, 7, 8, 13, 129, 300} : std::vector<int64_t>{bs, 3 * bs};
       for (int64_t in : ins) {

@@ -1,0 +1,104 @@
+// AVX2 Q5_0 kernel (stored rows) against q8_0 activations, with the Q4_0 operation sequence of gemm.h: per output
+// element and block the exact integer sum s = Σ (q − 16)·y, then acc = fma(float(s), d_w·d_y, acc). The 5-bit
+// quants enter the products unsigned (0..31) and the −16 comes back exactly through Act::ybias (c = 16).
+//
+// Q5_0 is what llama-quantize writes for a Q4_K tensor whose rows are not whole 256-blocks: the routed experts and
+// most projections of the Q4_K_M Nemotron-3-Nano-30B-A3B files (hidden size 2688). Without this kernel they went
+// through the convert route (each row dequantized to fp32 first).
+//
+// Two rows per register (row 2p in the low 128 bits, 2p + 1 in the high), as the stored Q4_0 kernel: the nibbles
+// split as there, and each element's fifth bit (bit i of the block's qh word) expanded to 16 in its byte by a byte
+// shuffle of qh, a bit mask and a compare.
+// Raw pointers and intrinsics only (no std:: templates in per-ISA files).
+#include "kernels/gemm.h"
+#include "kernels/simd.h"
+
+namespace nt::kernels::avx2 {
+namespace {
+
+constexpr size_t kBlock = 22;  // fp16 d, qh[4], qs[16]
+constexpr int kTokens = 4;     // tokens per register tile
+
+inline uint32_t u32_at(const uint8_t* p) {
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
+}
+
+// Quants of two rows' blocks (a in the low 128 bits, b in the high): lo = elements 0..15, hi = 16..31, each 0..31.
+inline void quants_pair(const uint8_t* a, const uint8_t* b, __m256i* lo, __m256i* hi) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), five = _mm256_set1_epi8(0x10);
+  const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+  // Byte i of the low half takes qh byte i / 8 (bits 0..15: elements 0..15), of the high half qh byte 2 + i / 8.
+  const __m256i sel_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
+                                          1, 1, 1, 1, 1, 1);
+  const __m256i sel_hi = _mm256_add_epi8(sel_lo, _mm256_set1_epi8(2));
+  const __m256i w = load_pair(a + 6, b + 6);
+  const __m256i qh = _mm256_setr_epi32(static_cast<int>(u32_at(a + 2)), 0, 0, 0, static_cast<int>(u32_at(b + 2)), 0, 0, 0);
+  const __m256i bl = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, sel_lo), bit), bit);
+  const __m256i bh = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, sel_hi), bit), bit);
+  *lo = _mm256_or_si256(_mm256_and_si256(w, m4), _mm256_and_si256(bl, five));
+  *hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w, 4), m4), _mm256_and_si256(bh, five));
+}
+
+// Rows 0..3 (a short tile repeats its last row) × RN tokens. After two hadds the lanes hold
+// [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match.
+template <int RN>
+void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
+                int64_t n_in, float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i scale_lanes = _mm256_setr_epi32(0, 2, 0, 2, 1, 3, 1, 3);
+  __m256 acc[RN];
+  NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const size_t off = static_cast<size_t>(ib) * kBlock;
+    prefetch_tile_share<2>(ahead, ib, step);  // 4 rows x 22 bytes = 88 bytes per block step
+    __m256i lo01, hi01, lo23, hi23;
+    quants_pair(rows[0] + off, rows[1] + off, &lo01, &hi01);
+    quants_pair(rows[2] + off, rows[3] + off, &lo23, &hi23);
+    uint64_t hs = 0;
+    NT_UNROLL for (int j = 0; j < 4; ++j) hs |= u16_at(rows[j] + off) << (16 * j);
+    const __m128 d4 = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
+    const __m256 dw = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(d4), scale_lanes);
+    NT_UNROLL for (int t = 0; t < RN; ++t) {
+      const int8_t* b = yq + t * n_in + ib * 32;
+      const __m256i ylo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+      const __m256i yhi = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
+      // int16 pairs: |2·31·128 + 2·31·128| < 2^15
+      const __m256i p01 = _mm256_madd_epi16(
+          _mm256_add_epi16(_mm256_maddubs_epi16(lo01, ylo), _mm256_maddubs_epi16(hi01, yhi)), ones);
+      const __m256i p23 = _mm256_madd_epi16(
+          _mm256_add_epi16(_mm256_maddubs_epi16(lo23, ylo), _mm256_maddubs_epi16(hi23, yhi)), ones);
+      const __m256i h = _mm256_hadd_epi32(p01, p23);
+      const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(yb[t * nb + ib]));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
+    }
+  }
+  NT_UNROLL for (int t = 0; t < RN; ++t) {
+    alignas(32) float out[8];
+    _mm256_store_ps(out, acc[t]);
+    const int lane[4] = {0, 4, 1, 5};
+    for (int j = 0; j < nrows; ++j) y[t * ldy + j] = out[lane[j]];
+  }
+}
+
+}  // namespace
+
+void tile_q5_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  const int64_t ahead = prefetch_rows_ahead(ws, 4, kStoredPrefetchBytes / 2);
+  for_tiles<kTokens>(nr, nt, 4, [&]<int RN>(int64_t r, int nrows, int64_t t) {
+    const uint8_t* rows[4];
+    row_pointers(w, ws, r, nrows, 4, rows);
+    const int64_t tt = t0 + t;
+    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy,
+                   w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 4, nb));
+  });
+}
+
+}  // namespace nt::kernels::avx2
