@@ -33,6 +33,23 @@ inline __m128i hsum2_i32(__m256i a, __m256i b) {
   return _mm_hadd_epi32(v, v);
 }
 
+// ggml's get_scale_min_k4 for the 8 sub-blocks of a Q4_K block at once, 4 bytes per 32-bit word: the 6-bit scales
+// (sc16) and mins (mn16) from its 12 packed bytes, as int16 lanes 0..7. Also the mins duplicated per 16 elements
+// (m: lane 2j and 2j + 1 hold min j).
+inline void q4_K_scales_mins(const uint8_t* scales, __m128i* sc16, __m256i* m) {
+  uint32_t u0, u1, u2;
+  __builtin_memcpy(&u0, scales, 4);
+  __builtin_memcpy(&u1, scales + 4, 4);
+  __builtin_memcpy(&u2, scales + 8, 4);
+  const uint32_t sc_lo = u0 & 0x3f3f3f3fu;
+  const uint32_t sc_hi = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
+  const uint32_t mn_lo = u1 & 0x3f3f3f3fu;
+  const uint32_t mn_hi = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
+  *sc16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc_lo | (uint64_t{sc_hi} << 32))));
+  const __m128i mn16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(mn_lo | (uint64_t{mn_hi} << 32))));
+  *m = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+}
+
 // The fp16 value stored (unaligned, little-endian) at p, widened to fp32.
 inline float f16_at(const uint8_t* p) {
   uint16_t h;

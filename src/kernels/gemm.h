@@ -76,7 +76,7 @@ void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 // is a multiple of 16), w_stride the group stride.
 void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
-// Q5_0 stored rows (gemm_q5_0_avx2.cc), the Q4_0 sequence with s = Σ (q − 16)·y (Act::ybias with c = 16); also the
+// Q5_0 stored rows (gemm_q4_0_avx2.cc), the Q4_0 sequence with s = Σ (q − 16)·y (Act::ybias with c = 16); also the
 // AVX-512 route's kernel (an AVX-512 variant with the fifth bits as byte masks was slower: 13.7 against 15.8 GB/s of
 // Q5_0 on one core in L2).
 void tile_q5_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);

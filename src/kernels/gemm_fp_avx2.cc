@@ -46,12 +46,6 @@ inline __m128i e4m3_f16(__m128i v) {
 // 8 E4M3 bytes (the low half of b) -> e4m3 · 2^-8 in fp32.
 inline __m256 e4m3_8(__m128i b) { return _mm256_cvtph_ps(e4m3_f16(_mm_cvtepi8_epi16(b))); }
 
-inline float f32_at(const uint8_t* p) {
-  float f;
-  __builtin_memcpy(&f, p, 4);
-  return f;
-}
-
 // The m <= 8 bytes at p in the low lanes, zeros above (never reads past p + m).
 inline __m128i load_bytes(const uint8_t* p, int64_t m) {
   if (m == 8) return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));

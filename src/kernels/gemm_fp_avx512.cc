@@ -56,12 +56,6 @@ inline __m256i e4m3_f16(__m256i v) {
   return _mm256_and_si256(_mm256_slli_epi16(v, 7), _mm256_set1_epi16(static_cast<short>(0xBF80)));
 }
 
-inline float f32_at(const uint8_t* p) {
-  float f;
-  __builtin_memcpy(&f, p, 4);
-  return f;
-}
-
 inline void prefetch_head(const uint8_t* p, int64_t bytes) {
   const int64_t n = bytes < kPrefetchBytes ? bytes : kPrefetchBytes;
   for (int64_t i = 0; i < n; i += 64) _mm_prefetch(reinterpret_cast<const char*>(p + i), _MM_HINT_T0);

@@ -28,12 +28,6 @@ struct Decoded {
   float d, dmin;
 };
 
-inline uint32_t u32_at(const uint8_t* p) {
-  uint32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
 struct Q4K {
   static constexpr size_t kBytes = 144;  // d, dmin, scales[12], qs[128]
   static constexpr bool kHasMin = true;
@@ -48,15 +42,8 @@ struct Q4K {
       o->q[2 * j] = _mm256_and_si256(bits, m4);
       o->q[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
     }
-    // ggml's get_scale_min_k4 for the 8 sub-blocks at once, 4 bytes per 32-bit word.
-    const uint32_t u0 = u32_at(scales), u1 = u32_at(scales + 4), u2 = u32_at(scales + 8);
-    const uint32_t sc_lo = u0 & 0x3f3f3f3fu;
-    const uint32_t sc_hi = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
-    const uint32_t mn_lo = u1 & 0x3f3f3f3fu;
-    const uint32_t mn_hi = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
-    const __m128i sc16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc_lo | (uint64_t{sc_hi} << 32))));
-    const __m128i mn16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(mn_lo | (uint64_t{mn_hi} << 32))));
-    o->m = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+    __m128i sc16;
+    q4_K_scales_mins(scales, &sc16, &o->m);
     const __m256i sc = _mm256_broadcastsi128_si256(sc16);
     for (int j = 0; j < 8; ++j) {  // int16 lane j of sc in every lane
       o->sc[j] = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * j)));

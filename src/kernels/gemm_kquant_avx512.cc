@@ -29,12 +29,6 @@ using avx2::f16_at;
 using avx2::hsum2_i32;
 inline float hsum8(__m256 v) { return avx2::hsum(v); }
 
-inline uint32_t u32_at(const uint8_t* p) {
-  uint32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
 struct Decoded {
   __m512i q[4];   // chunks 2p | 2p + 1, unsigned quants in element order
   __m512i sc[4];  // int16 scale of each int16 lane of maddubs(q[p], y)
@@ -55,15 +49,8 @@ struct Q4K {
   static void decode(const uint8_t* b, Decoded* o) {
     o->d = f16_at(b);
     o->dmin = f16_at(b + 2);
-    // ggml's get_scale_min_k4 for the 8 sub-blocks at once, 4 bytes per 32-bit word.
-    const uint32_t u0 = u32_at(b + 4), u1 = u32_at(b + 8), u2 = u32_at(b + 12);
-    const uint32_t sc_lo = u0 & 0x3f3f3f3fu;
-    const uint32_t sc_hi = (u2 & 0x0f0f0f0fu) | (((u0 >> 6) & 0x03030303u) << 4);
-    const uint32_t mn_lo = u1 & 0x3f3f3f3fu;
-    const uint32_t mn_hi = ((u2 >> 4) & 0x0f0f0f0fu) | (((u1 >> 6) & 0x03030303u) << 4);
-    const __m128i sc16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(sc_lo | (uint64_t{sc_hi} << 32))));
-    const __m128i mn16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(mn_lo | (uint64_t{mn_hi} << 32))));
-    o->m = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+    __m128i sc16;
+    avx2::q4_K_scales_mins(b + 4, &sc16, &o->m);
     // 64 quant bytes hold 4 chunks: low nibbles chunks 4j, 4j + 2, high nibbles 4j + 1, 4j + 3 (j = 0, 1).
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     const uint8_t* qs = b + 16;

@@ -7,6 +7,11 @@
 // (at most 4·2·2·15·128 < 2^15) and one madd gives the row's block total: one lane per row, no horizontal sums.
 // Stored rows: two rows per register (row 2p in the low 128 bits, 2p + 1 in the high), 4 int32 partial sums per
 // row, reduced to the rows' totals per block by two hadds.
+// Q5_0 (stored rows only) runs the same kernel with s = Σ (q − 16)·y (Act::ybias with c = 16): each quant's fifth
+// bit (bit i of the block's qh word) is expanded to 16 in its byte by a byte shuffle of qh, a bit mask and a compare.
+// llama-quantize writes Q5_0 for a Q4_K tensor whose rows are not whole 256-blocks: the routed experts and most
+// projections of the Q4_K_M Nemotron-3-Nano-30B-A3B files (hidden size 2688), which went through the convert
+// route (rows dequantized to fp32 on every call) before.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include "kernels/gemm.h"
 #include "kernels/simd.h"
@@ -66,9 +71,29 @@ inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
                                  _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
 }
 
+// Quants of two rows' blocks (a in the low 128 bits, b in the high): lo = elements 0..15, hi = 16..31, each 0..31.
+inline void q5_0_pair(const uint8_t* a, const uint8_t* b, __m256i* lo, __m256i* hi) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), five = _mm256_set1_epi8(0x10);
+  const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+  // Byte i of the low half takes qh byte i / 8 (bits 0..15: elements 0..15), of the high half qh byte 2 + i / 8.
+  const __m256i sel_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
+                                          1, 1, 1, 1, 1, 1);
+  const __m256i sel_hi = _mm256_add_epi8(sel_lo, _mm256_set1_epi8(2));
+  const __m256i w = load_pair(a + 6, b + 6);
+  uint32_t qa, qb;
+  __builtin_memcpy(&qa, a + 2, 4);
+  __builtin_memcpy(&qb, b + 2, 4);
+  const __m256i qh = _mm256_setr_epi32(static_cast<int>(qa), 0, 0, 0, static_cast<int>(qb), 0, 0, 0);
+  const __m256i bl = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, sel_lo), bit), bit);
+  const __m256i bh = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, sel_hi), bit), bit);
+  *lo = _mm256_or_si256(_mm256_and_si256(w, m4), _mm256_and_si256(bl, five));
+  *hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w, 4), m4), _mm256_and_si256(bh, five));
+}
+
 // Rows 0..3 (a short tile repeats its last row) × RN tokens. After two hadds the lanes hold
-// [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match.
-template <int RN>
+// [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match. kQ5: Q5_0 blocks
+// (fp16 d, qh[4], qs[16]; int16 pairs stay below 2·2·31·128 < 2^15).
+template <int RN, bool kQ5 = false>
 void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                 int64_t n_in, float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
@@ -76,12 +101,18 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
   __m256 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
-    const size_t off = static_cast<size_t>(ib) * 18;
-    prefetch_tile_share<2>(ahead, ib, step);  // 4 rows x 18 bytes = 72 bytes per block step
-    const __m256i w01 = load_pair(rows[0] + off + 2, rows[1] + off + 2);
-    const __m256i w23 = load_pair(rows[2] + off + 2, rows[3] + off + 2);
-    const __m256i lo01 = _mm256_and_si256(w01, m4), hi01 = _mm256_and_si256(_mm256_srli_epi16(w01, 4), m4);
-    const __m256i lo23 = _mm256_and_si256(w23, m4), hi23 = _mm256_and_si256(_mm256_srli_epi16(w23, 4), m4);
+    const size_t off = static_cast<size_t>(ib) * (kQ5 ? 22 : 18);
+    prefetch_tile_share<2>(ahead, ib, step);  // 4 rows x 18 (22) bytes = 72 (88) bytes per block step
+    __m256i lo01, hi01, lo23, hi23;
+    if constexpr (kQ5) {
+      q5_0_pair(rows[0] + off, rows[1] + off, &lo01, &hi01);
+      q5_0_pair(rows[2] + off, rows[3] + off, &lo23, &hi23);
+    } else {
+      const __m256i w01 = load_pair(rows[0] + off + 2, rows[1] + off + 2);
+      const __m256i w23 = load_pair(rows[2] + off + 2, rows[3] + off + 2);
+      lo01 = _mm256_and_si256(w01, m4), hi01 = _mm256_and_si256(_mm256_srli_epi16(w01, 4), m4);
+      lo23 = _mm256_and_si256(w23, m4), hi23 = _mm256_and_si256(_mm256_srli_epi16(w23, 4), m4);
+    }
     uint64_t hs = 0;
     NT_UNROLL for (int j = 0; j < 4; ++j) hs |= u16_at(rows[j] + off) << (16 * j);
     const __m128 d4 = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
@@ -119,7 +150,10 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   });
 }
 
-void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+namespace {
+
+template <bool kQ5>
+void tile_rows(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
   // This kernel is compute-bound at ~28 GB/s per core (Zen 5); prefetching farther than 12 KB only cost it 5-10%.
   const int64_t ahead = prefetch_rows_ahead(ws, 4, kStoredPrefetchBytes / 2);
@@ -127,9 +161,19 @@ void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
     const uint8_t* rows[4];
     row_pointers(w, ws, r, nrows, 4, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy,
-                   w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 4, nb));
+    micro_rows<RN, kQ5>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in,
+                        y + t * ldy + r, ldy, w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 4, nb));
   });
+}
+
+}  // namespace
+
+void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_rows<false>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q5_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_rows<true>(w, ws, nr, a, t0, nt, y, ldy);
 }
 
 void block_bias(const int8_t* qs, int64_t n, int32_t c, int32_t* bias) {

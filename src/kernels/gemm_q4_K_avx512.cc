@@ -30,12 +30,6 @@ constexpr int kTokens = 4;
 // 4 groups in step (as the Q4_0 decode reads them) no more than one. One core in L2 (64 × 4096): 65 GB/s of Q4_K,
 // against 17-22 for the stored-row kernel.
 
-inline float f32_at(const uint8_t* p) {
-  float v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
 // One group × RN tokens over all nb super-blocks; y[t * ldy + r] for token t, row r (rows past `m` are not written).
 // Each quant column is loaded and split once for the RN tokens.
 template <int RN>

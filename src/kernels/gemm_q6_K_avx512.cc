@@ -25,18 +25,6 @@ constexpr size_t kTriple = 3 * 64;
 constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
 constexpr int kTokens = 4;         // tokens per register tile
 
-inline float f32_at(const uint8_t* p) {
-  float v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
-inline int16_t i16_at(const uint8_t* p) {
-  int16_t v;
-  __builtin_memcpy(&v, p, 2);
-  return v;
-}
-
 // One group × RN tokens over all nb super-blocks; y[t * ldy + r] for token t, row r (rows past `m` not written).
 template <int RN>
 void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, float* y, int64_t ldy, __mmask16 m) {
