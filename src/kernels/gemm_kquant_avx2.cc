@@ -1,9 +1,9 @@
-// AVX2 tile kernels for the K-quants (Q4_K, Q6_K) against q8_K activations (see gemm.h for the contract).
+// AVX2 tile kernels for the K-quants (Q4_K, Q5_K, Q6_K) against q8_K activations (see gemm.h for the contract).
 //
 // Each weight super-block (256 values) of a register tile's rows is decoded once into unsigned 8-bit quants in
 // element order plus 16-bit scale vectors, then used for every token of the tile. Per super-block and output
 // element, in integers (exact):   s = Σ_chunks madd(maddubs(q, y), scale)  (8 int32 lanes)
-//   Q4_K: m = madd(mins per 16, bsums)
+//   Q4_K, Q5_K: m = madd(mins per 16, bsums)
 //   Q6_K: s -= 32·madd(scales, bsums), m = 0                (q − 32 folded in through bsums; dmin = 0)
 // then with S, M the lane totals of s, m:  acc = fma(float(S), d·dy, acc), accm = fma(float(M), dmin·dy, accm)
 // (two fp32 lanes) and y = acc − accm. This is gemm.h's sequence for the SIMD K-quant routes: their packed AVX-512
@@ -28,19 +28,28 @@ struct Decoded {
   float d, dmin;
 };
 
-struct Q4K {
-  static constexpr size_t kBytes = 144;  // d, dmin, scales[12], qs[128]
+// Q4_K, and with kQh Q5_K: its qh[32] after the scales holds the fifth bits, bit c of qh[l] for element l of chunk c.
+template <bool kQh>
+struct Q4K5 {
+  static constexpr size_t kBytes = kQh ? 176 : 144;  // d, dmin, scales[12], (qh[32],) qs[128]
   static constexpr bool kHasMin = true;
   static void decode(const uint8_t* b, Decoded* o) {
     o->d = f16_at(b);
     o->dmin = f16_at(b + 2);
     const uint8_t* scales = b + 4;
-    const uint8_t* qs = b + 16;
+    const uint8_t* qs = b + (kQh ? 48 : 16);
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     for (int j = 0; j < 4; ++j) {
       const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * j));
       o->q[2 * j] = _mm256_and_si256(bits, m4);
       o->q[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+    }
+    if constexpr (kQh) {  // bit c of each qh byte to bit 4 of chunk c's byte (the 16-bit shifts stay within bytes)
+      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16)), one = _mm256_set1_epi8(1);
+      for (int c = 0; c < 8; ++c) {
+        const __m256i bit = _mm256_and_si256(_mm256_srli_epi16(h, c), one);
+        o->q[c] = _mm256_or_si256(o->q[c], _mm256_slli_epi16(bit, 4));
+      }
     }
     __m128i sc16;
     q4_K_scales_mins(scales, &sc16, &o->m);
@@ -50,6 +59,9 @@ struct Q4K {
     }
   }
 };
+
+using Q4K = Q4K5<false>;
+using Q5K = Q4K5<true>;
 
 struct Q6K {
   static constexpr size_t kBytes = 210;  // ql[128], qh[64], scales[16] (int8), d
@@ -163,6 +175,10 @@ void tile_k(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, i
 
 void tile_q4_K(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   tile_k<Q4K>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q5_K(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_k<Q5K>(w, ws, nr, a, t0, nt, y, ldy);
 }
 
 void tile_q6_K(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {

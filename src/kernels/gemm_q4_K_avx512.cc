@@ -1,4 +1,5 @@
-// AVX-512 VNNI kernel for Q4_K in the packed kQ4_KRows16 layout (kernels/packed_weight.h) against q8_K activations,
+// AVX-512 VNNI kernels for Q4_K and Q5_K in the packed kQ4_KRows16 / kQ5_KRows16 layouts (kernels/packed_weight.h)
+// against q8_K activations,
 // with the Q4_K operation sequence of the SIMD routes (gemm.h): per output element and super-block the exact
 // integers
 //   S = Σ_c sc_c · Σ_{i in chunk c} q_i·y_i        M = Σ_c mn_c · Σ_{i in chunk c} y_i      (c: 8 chunks of 32)
@@ -17,10 +18,20 @@ namespace nt::kernels::avx512 {
 namespace {
 
 // kQ4_KRows16 record (one group of 16 rows, one super-block); the offsets of packed_weight.h.
-constexpr size_t kRecord = 2368;
+constexpr size_t kRecordQ4 = 2368;
+constexpr size_t kRecordQ5 = 2368 + 8 * 64;  // kQ5_KRows16: 8 qh columns too (k: row r at 4r = qh[4k ..])
 constexpr size_t kScales = 64;   // 8 × 16 bytes: scale of chunk c, rows 0..15
 constexpr size_t kMins = 192;    // 4 × 32 bytes: row r at 2r, 2r + 1 = mins of chunks 2p, 2p + 1
-constexpr size_t kQuants = 320;  // 32 × 64 bytes: chunk pair i, column k: row r at 4r = qs[32i + 4k ..]
+constexpr size_t kQuants4 = 320;  // 32 × 64 bytes: chunk pair i, column k: row r at 4r = qs[32i + 4k ..]
+
+// Offset of quant column (i, k) in a record. kQ5_KRows16 puts qh column k right after quant column (0, k), so the
+// first pass over the chunk pairs reads the record in order (with the qh columns at its end the record streamed at
+// 24-25 GB/s on 2 threads, and at 18-19 with them all before the quants).
+template <bool kFive>
+constexpr size_t quant_column(int i, int k) {
+  if (!kFive) return kQuants4 + 64 * (8 * i + k);
+  return i == 0 ? kQuants4 + 128 * k : kQuants4 + 1024 + 64 * (8 * (i - 1) + k);
+}
 constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
 // Prefill: one group × kTokens tokens per register tile. One core, in L2 (64 rows × 4096 inputs, 12 tokens):
 // 290-330 GFLOP/s against 250-270 for 2 groups × 3 or 4 tokens and 290-300 for 1 × 6.
@@ -32,9 +43,12 @@ constexpr int kTokens = 4;
 
 // One group × RN tokens over all nb super-blocks; y[t * ldy + r] for token t, row r (rows past `m` are not written).
 // Each quant column is loaded and split once for the RN tokens.
-template <int RN>
+// kFive: Q5_K (kQ5_KRows16): the fifth bits come from the record's qh columns, and the high nibbles are split
+// unscaled (q + 16·bit does not fit a byte as 16·q).
+template <int RN, bool kFive>
 void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, const int32_t* b2, int64_t b2stride,
            float* y, int64_t ldy, __mmask16 m) {
+  constexpr size_t kRecord = kFive ? kRecordQ5 : kRecordQ4;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 acc[RN], accm[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = accm[t] = _mm512_setzero_ps();
@@ -46,8 +60,18 @@ void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, cons
       __m512i dlo[RN], dhi[RN];
       NT_UNROLL for (int t = 0; t < RN; ++t) dlo[t] = dhi[t] = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 8; ++k) {
-        const __m512i v = _mm512_loadu_si512(rec + kQuants + 64 * (8 * i + k));
-        const __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_andnot_si512(m4, v);
+        const __m512i v = _mm512_loadu_si512(rec + quant_column<kFive>(i, k));
+        __m512i lo, hi;
+        if constexpr (kFive) {  // bits 2i, 2i + 1 of each qh byte: the fifth bits of chunks 2i and 2i + 1
+          const __m512i hb = _mm512_srli_epi16(_mm512_loadu_si512(rec + kQuants4 + 128 * k + 64), 2 * i);
+          const __m512i five = _mm512_set1_epi8(0x10);
+          lo = _mm512_ternarylogic_epi32(v, _mm512_and_si512(_mm512_slli_epi16(hb, 4), five), m4, 0xEC);
+          hi = _mm512_ternarylogic_epi32(_mm512_srli_epi16(v, 4), _mm512_and_si512(_mm512_slli_epi16(hb, 3), five), m4,
+                                         0xEC);
+        } else {
+          lo = _mm512_and_si512(v, m4);
+          hi = _mm512_andnot_si512(m4, v);
+        }
         NT_UNROLL for (int t = 0; t < RN; ++t) {
           const int8_t* yq = reinterpret_cast<const int8_t*>(yk + t * ystride + ib * kQ8KBytes + 4) + 64 * i + 4 * k;
           dlo[t] = _mm512_dpbusd_epi32(dlo[t], lo, _mm512_set1_epi32(i32_at(yq)));
@@ -59,7 +83,7 @@ void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, cons
       const __m512i sc_hi = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc + 16)));
       NT_UNROLL for (int t = 0; t < RN; ++t) {
         s[t] = _mm512_add_epi32(s[t], _mm512_mullo_epi32(dlo[t], sc_lo));
-        s[t] = _mm512_add_epi32(s[t], _mm512_mullo_epi32(_mm512_srai_epi32(dhi[t], 4), sc_hi));
+        s[t] = _mm512_add_epi32(s[t], _mm512_mullo_epi32(kFive ? dhi[t] : _mm512_srai_epi32(dhi[t], 4), sc_hi));
       }
     }
     const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
@@ -81,16 +105,30 @@ void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, cons
 
 }  // namespace
 
-void tile_q4_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
-                      int64_t ldy) {
+namespace {
+
+template <bool kFive>
+void tile_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 256;
   const size_t ystride = static_cast<size_t>(nb) * kQ8KBytes;
   const uint8_t* yk = static_cast<const uint8_t*>(a.q8k) + static_cast<size_t>(t0) * ystride;
   const int32_t* b2 = a.q8k_bsum2 + t0 * nb * 4;
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
-    micro<RN>(w + static_cast<size_t>(r / 16) * ws, nb, yk + t * ystride, ystride, b2 + t * nb * 4, nb * 4,
-              y + t * ldy + r, ldy, static_cast<__mmask16>((1u << nrows) - 1));
+    micro<RN, kFive>(w + static_cast<size_t>(r / 16) * ws, nb, yk + t * ystride, ystride, b2 + t * nb * 4, nb * 4,
+                   y + t * ldy + r, ldy, static_cast<__mmask16>((1u << nrows) - 1));
   });
+}
+
+}  // namespace
+
+void tile_q4_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  tile_packed<false>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q5_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  tile_packed<true>(w, ws, nr, a, t0, nt, y, ldy);
 }
 
 }  // namespace nt::kernels::avx512

@@ -62,6 +62,12 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
     p.packed = packed;
     return p;
   }
+  if (packed != nullptr && packed->layout == PackedLayout::kQ5_KRows16 && isa == Isa::kAvx512) {
+    Plan p{&avx512::tile_q5_K_packed, ActKind::kQ8_K, false, 0, "q5_Kx16"};
+    p.bsum_pairs = true;
+    p.packed = packed;
+    return p;
+  }
   if (packed != nullptr && packed->layout == PackedLayout::kQ6_KRows16 && isa == Isa::kAvx512) {
     Plan p{&avx512::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"};
     p.packed = packed;
@@ -69,6 +75,7 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
   }
   // (A K-quant copy with another instruction set: the stored rows, below.)
   const bool k_copy = packed != nullptr && (packed->layout == PackedLayout::kQ4_KRows16 ||
+                                            packed->layout == PackedLayout::kQ5_KRows16 ||
                                             packed->layout == PackedLayout::kQ6_KRows16);
   if (packed != nullptr && packed->layout != PackedLayout::kStoredRows && !k_copy && isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16
@@ -113,6 +120,11 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
         break;
       }
       case GgmlType::Q4_K: return {pick(isa, scalar::tile_q4_K, NT_AVX2_FN(tile_q4_K), NT_AVX512_FN(tile_q4_K)), ActKind::kQ8_K, false, 0, "q4_K"};
+      case GgmlType::Q5_K: {  // SIMD only (the AVX2 kernel for both); the scalar route converts the rows (below)
+        const Plan p{pick(isa, nullptr, NT_AVX2_FN(tile_q5_K)), ActKind::kQ8_K, false, 0, "q5_K"};
+        if (p.tile != nullptr) return p;
+        break;
+      }
       case GgmlType::Q6_K: return {pick(isa, scalar::tile_q6_K, NT_AVX2_FN(tile_q6_K), NT_AVX512_FN(tile_q6_K)), ActKind::kQ8_K, false, 0, "q6_K"};
       default: break;
     }

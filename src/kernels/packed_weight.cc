@@ -47,7 +47,7 @@ namespace {
 
 bool has_packed_kernel(const TensorView& w) {
   if (w.wq != WeightQuant::None || !w.quantized()) return false;
-  if (w.qtype == GgmlType::Q4_K || w.qtype == GgmlType::Q6_K) {
+  if (w.qtype == GgmlType::Q4_K || w.qtype == GgmlType::Q5_K || w.qtype == GgmlType::Q6_K) {
     return w.dim(1) % 256 == 0 && best_isa() == Isa::kAvx512;  // no AVX2 kernel
   }
   return (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) && w.dim(1) % 32 == 0;
@@ -59,6 +59,7 @@ size_t record_bytes(PackedLayout layout) {
     case PackedLayout::kQ4_0Rows16: return kQ4_0Rows16Record;
     case PackedLayout::kQ8_0Rows16: return kQ8_0Rows16Record;
     case PackedLayout::kQ4_KRows16: return kQ4_KRows16Record;
+    case PackedLayout::kQ5_KRows16: return kQ5_KRows16Record;
     case PackedLayout::kQ6_KRows16: return kQ6_KRows16Record;
     case PackedLayout::kStoredRows: break;
   }
@@ -66,7 +67,10 @@ size_t record_bytes(PackedLayout layout) {
 }
 
 int64_t record_inputs(PackedLayout layout) {
-  return layout == PackedLayout::kQ4_KRows16 || layout == PackedLayout::kQ6_KRows16 ? 256 : 32;
+  return layout == PackedLayout::kQ4_KRows16 || layout == PackedLayout::kQ5_KRows16 ||
+                 layout == PackedLayout::kQ6_KRows16
+             ? 256
+             : 32;
 }
 
 // The copy's shape (data not yet set).
@@ -82,6 +86,7 @@ PackedWeight describe(const TensorView& w) {
   }
   pw.layout = w.qtype == GgmlType::Q8_0   ? PackedLayout::kQ8_0Rows16
               : w.qtype == GgmlType::Q4_K ? PackedLayout::kQ4_KRows16
+              : w.qtype == GgmlType::Q5_K ? PackedLayout::kQ5_KRows16
               : w.qtype == GgmlType::Q6_K ? PackedLayout::kQ6_KRows16
                                           : PackedLayout::kQ4_0Rows16;
   const int64_t nb = pw.cols / record_inputs(pw.layout), groups = (pw.rows + kPackedGroupRows - 1) / kPackedGroupRows;
@@ -117,8 +122,10 @@ PackedWeight group_layout(const TensorView& w) { return describe(w); }
 
 namespace {
 
-// One kQ4_KRows16 record: row j (of the group) from its stored block.
-void pack_q4_K_block(const BlockQ4_K& b, int j, uint8_t* rec) {
+// One kQ4_KRows16 record: row j (of the group) from its stored block; for a Q5_K block (kQ5_KRows16) with its qh
+// columns interleaved after the first 8 quant columns.
+template <class Block>
+void pack_q4_K_part(const Block& b, int j, uint8_t* rec, bool five = false) {
   std::memcpy(rec + 2 * j, &b.d, 2);
   std::memcpy(rec + 32 + 2 * j, &b.dmin, 2);
   for (int c = 0; c < 8; ++c) {
@@ -127,7 +134,19 @@ void pack_q4_K_block(const BlockQ4_K& b, int j, uint8_t* rec) {
     rec[64 + 16 * c + j] = sc;
     rec[192 + 32 * (c / 2) + 2 * j + c % 2] = mn;
   }
-  for (int col = 0; col < 32; ++col) std::memcpy(rec + 320 + 64 * col + 4 * j, b.qs + 4 * col, 4);
+  for (int col = 0; col < 32; ++col) {  // col = 8i + k
+    const size_t off = !five ? 320 + 64 * col : col < 8 ? 320 + 128 * col : 320 + 1024 + 64 * (col - 8);
+    std::memcpy(rec + off + 4 * j, b.qs + 4 * col, 4);
+  }
+}
+
+void pack_q4_K_block(const BlockQ4_K& b, int j, uint8_t* rec) { pack_q4_K_part(b, j, rec); }
+
+// One kQ5_KRows16 record: the kQ4_KRows16 header, then quant column k and qh column k for k < 8, then the other
+// quant columns.
+void pack_q5_K_block(const BlockQ5_K& b, int j, uint8_t* rec) {
+  pack_q4_K_part(b, j, rec, true);
+  for (int col = 0; col < 8; ++col) std::memcpy(rec + 320 + 128 * col + 64 + 4 * j, b.qh + 4 * col, 4);
 }
 
 // One kQ6_KRows16 record: row j (of the group) from its stored block.
@@ -165,6 +184,7 @@ void pack_k_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, si
 
 void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst) {
   if (w.qtype == GgmlType::Q4_K) return pack_k_groups<BlockQ4_K>(w, g0, g1, dst, kQ4_KRows16Record, pack_q4_K_block);
+  if (w.qtype == GgmlType::Q5_K) return pack_k_groups<BlockQ5_K>(w, g0, g1, dst, kQ5_KRows16Record, pack_q5_K_block);
   if (w.qtype == GgmlType::Q6_K) return pack_k_groups<BlockQ6_K>(w, g0, g1, dst, kQ6_KRows16Record, pack_q6_K_block);
   const bool q8 = w.qtype == GgmlType::Q8_0;
   const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;

@@ -17,6 +17,10 @@
 //     of row r at bytes 4r..4r+3: elements 4k.. of chunk 2i in the low nibbles, of chunk 2i + 1 in the high ones).
 //     148 bytes per row and super-block against 144 stored. Gives bitwise the stored-row results (gemm.h's Q4_K
 //     sequence adds each super-block's exact integer totals).
+//   kQ5_KRows16 (AVX-512 Q5_K route): the kQ4_KRows16 record with 8 columns of 64 bytes of fifth bits, qh column
+//     k right after quant column k (k < 8), so the kernel reads the record front to back (qh column k holds qh
+//     bytes 4k .. 4k + 3 of row r at 4r..4r+3; bit c of qh byte l is element l of chunk c). 180 bytes per row and
+//     super-block against 176 stored.
 //   kQ6_KRows16 (AVX-512 Q6_K route): rows in groups of 16; for group g and super-block b one 3360-byte record: the
 //     16 rows' fp16 d (32 bytes), their int8 scales (16 × 16: sub-block j's scale of row r at 32 + 16j + r), then
 //     16 triples of 64-byte quant columns in reading order: triple 8h + k holds ql bytes 64h + 4k .. + 3, ql bytes
@@ -41,12 +45,13 @@
 
 namespace nt::kernels {
 
-enum class PackedLayout : uint8_t { kQ4_0Rows16, kQ8_0Rows16, kQ4_KRows16, kQ6_KRows16, kStoredRows };
+enum class PackedLayout : uint8_t { kQ4_0Rows16, kQ8_0Rows16, kQ4_KRows16, kQ5_KRows16, kQ6_KRows16, kStoredRows };
 
 constexpr int64_t kPackedGroupRows = 16;
 constexpr size_t kQ4_0Rows16Record = 32 + 4 * 64;  // per group and block: 16 fp16 scales, 4 quant chunks
 constexpr size_t kQ8_0Rows16Record = 32 + 8 * 64;  // ... 8 weight chunks
 constexpr size_t kQ4_KRows16Record = 64 + 128 + 128 + 32 * 64;  // per group and super-block: d, dmin, scales, mins, quants
+constexpr size_t kQ5_KRows16Record = kQ4_KRows16Record + 8 * 64;  // ... and 8 qh columns
 constexpr size_t kQ6_KRows16Record = 32 + 256 + 32 * 64 + 16 * 64;  // ... d, scales, ql columns, qh columns
 
 struct PackedWeight {
@@ -66,7 +71,8 @@ bool packing_applies(const TensorView& w);
 size_t packed_size(const TensorView& w);
 
 // True if w's type has a packed layout with SIMD kernels on this CPU (Q4_0 / Q8_0 rows of whole 32-blocks:
-// kQ4_0Rows16 or kQ8_0Rows16; with AVX-512 VNNI also Q4_K and Q6_K: kQ4_KRows16, kQ6_KRows16), whatever the route and memory policy.
+// kQ4_0Rows16 or kQ8_0Rows16; with AVX-512 VNNI also Q4_K, Q5_K and Q6_K: kQ4_KRows16, kQ5_KRows16,
+// kQ6_KRows16), whatever the route and memory policy.
 bool has_group_layout(const TensorView& w);
 // For such a w: the layout and group_bytes of its packed copy (data null), and groups [g0, g1) of that copy written
 // to dst ((g1 − g0) · group_bytes bytes) on the calling thread. Prefill packs the row blocks of weights that were

@@ -99,12 +99,14 @@ TEST(LinearKernels, IntegerRoutesMatchVecDot) {
                                           {true, GgmlType::Q4_0, DType::U8, "q4_0"},
                                           {true, GgmlType::Q4_K, DType::U8, "q4_K"},
                                           {true, GgmlType::Q6_K, DType::U8, "q6_K"},
-                                          {true, GgmlType::Q5_0, DType::U8, "q5_0"}};
+                                          {true, GgmlType::Q5_0, DType::U8, "q5_0"},
+                                          {true, GgmlType::Q5_K, DType::U8, "q5_K"}};
   ThreadPool pool(2);
   for (Isa isa : isas()) {
     for (const auto& ty : types) {
-      if (ty.q == GgmlType::Q5_0 && isa == Isa::kScalar) continue;  // converted to fp32 there (FloatRoutesMatchFp64Dot)
-      const int64_t bs = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K ? kQK_K : kQK8_0;
+      const bool q5 = ty.q == GgmlType::Q5_0 || ty.q == GgmlType::Q5_K;
+      if (q5 && isa == Isa::kScalar) continue;  // converted to fp32 there (FloatRoutesMatchFp64Dot)
+      const int64_t bs = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K ? kQK_K : kQK8_0;
       for (int64_t blocks : {1, 3, 8}) {
         for (int64_t out : {1, 5, 17}) {
           for (int64_t T : {1, 2, 3, 5, 8, 17, 64}) {
@@ -136,8 +138,14 @@ TEST(LinearKernels, IntegerRoutesMatchVecDot) {
                 } else {
                   std::vector<BlockQ8_K> xq(static_cast<size_t>(blocks));
                   quant::quantize_row_q8_K(x.data() + t * in, xq.data(), in);
-                  ref = ty.q == GgmlType::Q4_K ? quant::vec_dot_q4_K_q8_K(in, reinterpret_cast<const BlockQ4_K*>(wr), xq.data())
-                                               : quant::vec_dot_q6_K_q8_K(in, reinterpret_cast<const BlockQ6_K*>(wr), xq.data());
+                  if (ty.q == GgmlType::Q5_K) {  // no ggml vec_dot here: the sum in fp64 of the dequantized row
+                    double exact = 0;
+                    for (int64_t i = 0; i < in; ++i) exact += double{wf[i]} * xq[i / 256].d * xq[i / 256].qs[i % 256];
+                    ref = static_cast<float>(exact);
+                  } else {
+                    ref = ty.q == GgmlType::Q4_K ? quant::vec_dot_q4_K_q8_K(in, reinterpret_cast<const BlockQ4_K*>(wr), xq.data())
+                                                 : quant::vec_dot_q6_K_q8_K(in, reinterpret_cast<const BlockQ6_K*>(wr), xq.data());
+                  }
                   for (int64_t i = 0; i < in; ++i) mag += std::fabs(double{wf[i]} * xq[i / 256].d * xq[i / 256].qs[i % 256]);
                   // The scale and min parts (d·sc·q and dmin·m) are summed separately and can each exceed |w|.
                   mag *= 4;
@@ -161,7 +169,7 @@ TEST(LinearKernels, FloatRoutesMatchFp64Dot) {
   for (Isa isa : isas()) {
     for (const auto& ty : test::testable_wtypes()) {
       if (ty.q == GgmlType::Q8_0 || ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K) continue;
-      if (ty.q == GgmlType::Q5_0 && isa != Isa::kScalar) continue;  // an integer route there (IntegerRoutesMatchVecDot)
+      if ((ty.q == GgmlType::Q5_0 || ty.q == GgmlType::Q5_K) && isa != Isa::kScalar) continue;  // integer routes there
       const int64_t bs = test::block_of(ty);
       const std::vector<int64_t> ins = bs == 1 ? std::vector<int64_t>{1, 7, 8, 13, 129, 300} : std::vector<int64_t>{bs, 3 * bs};
       for (int64_t in : ins) {

@@ -1,7 +1,7 @@
 // Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
 // per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
-// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count (Q4_K and
-// Q6_K, packed for AVX-512: bitwise the AVX2 kernel on the stored rows); and a Q4_0 or Q8_0 GGUF model loaded with
+// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count (Q4_K,
+// Q5_K and Q6_K, packed for AVX-512: bitwise the AVX2 kernel on the stored rows); and a Q4_0 or Q8_0 GGUF model loaded with
 // packing gives bitwise the logits of the same file loaded without it. Weights of other types whose route reads the
 // stored rows get, from one huge page up, a byte-for-byte copy (kStoredRows) that gives bitwise the same results.
 // The copies of a loaded model share one allocation (huge pages).
@@ -31,6 +31,7 @@ using kernels::Isa;
 const test::WType kQ4_0{true, GgmlType::Q4_0, DType::U8, "q4_0"};
 const test::WType kQ8_0{true, GgmlType::Q8_0, DType::U8, "q8_0"};
 const test::WType kQ4_K{true, GgmlType::Q4_K, DType::U8, "q4_K"};
+const test::WType kQ5_K{true, GgmlType::Q5_K, DType::U8, "q5_K"};
 const test::WType kQ6_K{true, GgmlType::Q6_K, DType::U8, "q6_K"};
 
 bool packing_on_this_cpu() {
@@ -101,8 +102,8 @@ TEST(PackedWeight, LargeWeightsOfOtherTypesGetAStoredRowsCopy) {
 TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
-  for (const test::WType& ty : {kQ4_0, kQ8_0, kQ4_K, kQ6_K}) {
-    const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K;
+  for (const test::WType& ty : {kQ4_0, kQ8_0, kQ4_K, kQ5_K, kQ6_K}) {
+    const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K;
     if (k_quant && !kernels::isa_available(Isa::kAvx512)) continue;  // K-quants pack for the AVX-512 kernels only
     // 130 rows: one thread's run holds two whole runs of 4 groups (decode reads 4 groups in step) and a tail; 4100:
     // two threads' grabs of 8 blocks (so runs of 4 groups there too) and a last partial block; 48 and 80: prefill's
