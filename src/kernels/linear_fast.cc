@@ -62,6 +62,11 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
     p.packed = packed;
     return p;
   }
+  if (packed != nullptr && packed->layout == PackedLayout::kQ5_0Rows16 && isa == Isa::kAvx512) {
+    Plan p{&avx512::tile_q5_0_packed, ActKind::kQ8_0, false, 16, "q5_0x16"};
+    p.packed = packed;
+    return p;
+  }
   if (packed != nullptr && packed->layout == PackedLayout::kQ5_KRows16 && isa == Isa::kAvx512) {
     Plan p{&avx512::tile_q5_K_packed, ActKind::kQ8_K, false, 0, "q5_Kx16"};
     p.bsum_pairs = true;
@@ -73,8 +78,9 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
     p.packed = packed;
     return p;
   }
-  // (A K-quant copy with another instruction set: the stored rows, below.)
-  const bool k_copy = packed != nullptr && (packed->layout == PackedLayout::kQ4_KRows16 ||
+  // (A Q5_0 or K-quant copy with another instruction set: the stored rows, below.)
+  const bool k_copy = packed != nullptr && (packed->layout == PackedLayout::kQ5_0Rows16 ||
+                                            packed->layout == PackedLayout::kQ4_KRows16 ||
                                             packed->layout == PackedLayout::kQ5_KRows16 ||
                                             packed->layout == PackedLayout::kQ6_KRows16);
   if (packed != nullptr && packed->layout != PackedLayout::kStoredRows && !k_copy && isa != Isa::kScalar) {

@@ -50,6 +50,7 @@ bool has_packed_kernel(const TensorView& w) {
   if (w.qtype == GgmlType::Q4_K || w.qtype == GgmlType::Q5_K || w.qtype == GgmlType::Q6_K) {
     return w.dim(1) % 256 == 0 && best_isa() == Isa::kAvx512;  // no AVX2 kernel
   }
+  if (w.qtype == GgmlType::Q5_0) return w.dim(1) % 32 == 0 && best_isa() == Isa::kAvx512;
   return (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) && w.dim(1) % 32 == 0;
 }
 
@@ -58,6 +59,7 @@ size_t record_bytes(PackedLayout layout) {
   switch (layout) {
     case PackedLayout::kQ4_0Rows16: return kQ4_0Rows16Record;
     case PackedLayout::kQ8_0Rows16: return kQ8_0Rows16Record;
+    case PackedLayout::kQ5_0Rows16: return kQ5_0Rows16Record;
     case PackedLayout::kQ4_KRows16: return kQ4_KRows16Record;
     case PackedLayout::kQ5_KRows16: return kQ5_KRows16Record;
     case PackedLayout::kQ6_KRows16: return kQ6_KRows16Record;
@@ -85,6 +87,7 @@ PackedWeight describe(const TensorView& w) {
     return pw;
   }
   pw.layout = w.qtype == GgmlType::Q8_0   ? PackedLayout::kQ8_0Rows16
+              : w.qtype == GgmlType::Q5_0 ? PackedLayout::kQ5_0Rows16
               : w.qtype == GgmlType::Q4_K ? PackedLayout::kQ4_KRows16
               : w.qtype == GgmlType::Q5_K ? PackedLayout::kQ5_KRows16
               : w.qtype == GgmlType::Q6_K ? PackedLayout::kQ6_KRows16
@@ -163,11 +166,19 @@ void pack_q6_K_block(const BlockQ6_K& b, int j, uint8_t* rec) {
   }
 }
 
-// K-quant groups [g0, g1): Block is the stored block type, pack_block writes one row's block into a record.
+// One kQ5_0Rows16 record: row j (of the group) from its stored block.
+void pack_q5_0_block(const BlockQ5_0& b, int j, uint8_t* rec) {
+  std::memcpy(rec + 2 * j, &b.d, 2);
+  std::memcpy(rec + 32 + 4 * j, b.qh, 4);
+  for (int k = 0; k < 4; ++k) std::memcpy(rec + 96 + 64 * k + 4 * j, b.qs + 4 * k, 4);
+}
+
+// Groups [g0, g1) of a type with one record per block of nb = cols / (the block's inputs): Block is the stored block
+// type, pack_block writes one row's block into a record.
 template <class Block>
 void pack_k_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record,
                    void (*pack_block)(const Block&, int, uint8_t*)) {
-  const int64_t nb = w.dim(1) / 256, rows = w.dim(0);
+  const int64_t nb = w.dim(1) / ggml_type_traits(w.qtype).block_size, rows = w.dim(0);
   const size_t group_bytes = static_cast<size_t>(nb) * record;
   for (int64_t g = g0; g < g1; ++g) {
     uint8_t* out = dst + static_cast<size_t>(g - g0) * group_bytes;
@@ -183,6 +194,7 @@ void pack_k_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, si
 }  // namespace
 
 void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst) {
+  if (w.qtype == GgmlType::Q5_0) return pack_k_groups<BlockQ5_0>(w, g0, g1, dst, kQ5_0Rows16Record, pack_q5_0_block);
   if (w.qtype == GgmlType::Q4_K) return pack_k_groups<BlockQ4_K>(w, g0, g1, dst, kQ4_KRows16Record, pack_q4_K_block);
   if (w.qtype == GgmlType::Q5_K) return pack_k_groups<BlockQ5_K>(w, g0, g1, dst, kQ5_KRows16Record, pack_q5_K_block);
   if (w.qtype == GgmlType::Q6_K) return pack_k_groups<BlockQ6_K>(w, g0, g1, dst, kQ6_KRows16Record, pack_q6_K_block);

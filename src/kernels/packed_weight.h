@@ -10,6 +10,8 @@
 //     the results of the unpacked one.
 //   kQ8_0Rows16 (SIMD Q8_0 routes): the same with 8 chunks of 64 bytes (a Q8_0 block has 32 weight bytes): per
 //     group and block 544 bytes, chunk k holding weight bytes 4k..4k+3 of row r at bytes 4r..4r+3.
+//   kQ5_0Rows16 (AVX-512 Q5_0 route): as kQ4_0Rows16 with each row's qh word (its 32 fifth bits) at 32 + 4r between
+//     the scales and the quant columns: 352 bytes per group and block, 22 per row as stored.
 //   kQ4_KRows16 (AVX-512 Q4_K route): rows in groups of 16; for group g and super-block b (256 inputs) one
 //     2368-byte record: the 16 rows' fp16 d (32 bytes) and dmin (32), their 6-bit scales unpacked to bytes (8 × 16:
 //     chunk c's scale of row r at 64 + 16c + r), their mins in pairs (4 × 32: row r at 192 + 32p + 2r holds the mins
@@ -45,11 +47,20 @@
 
 namespace nt::kernels {
 
-enum class PackedLayout : uint8_t { kQ4_0Rows16, kQ8_0Rows16, kQ4_KRows16, kQ5_KRows16, kQ6_KRows16, kStoredRows };
+enum class PackedLayout : uint8_t {
+  kQ4_0Rows16,
+  kQ8_0Rows16,
+  kQ5_0Rows16,
+  kQ4_KRows16,
+  kQ5_KRows16,
+  kQ6_KRows16,
+  kStoredRows
+};
 
 constexpr int64_t kPackedGroupRows = 16;
 constexpr size_t kQ4_0Rows16Record = 32 + 4 * 64;  // per group and block: 16 fp16 scales, 4 quant chunks
 constexpr size_t kQ8_0Rows16Record = 32 + 8 * 64;  // ... 8 weight chunks
+constexpr size_t kQ5_0Rows16Record = 32 + 64 + 4 * 64;  // ... 16 fp16 scales, the qh column, 4 quant columns
 constexpr size_t kQ4_KRows16Record = 64 + 128 + 128 + 32 * 64;  // per group and super-block: d, dmin, scales, mins, quants
 constexpr size_t kQ5_KRows16Record = kQ4_KRows16Record + 8 * 64;  // ... and 8 qh columns
 constexpr size_t kQ6_KRows16Record = 32 + 256 + 32 * 64 + 16 * 64;  // ... d, scales, ql columns, qh columns
@@ -71,8 +82,8 @@ bool packing_applies(const TensorView& w);
 size_t packed_size(const TensorView& w);
 
 // True if w's type has a packed layout with SIMD kernels on this CPU (Q4_0 / Q8_0 rows of whole 32-blocks:
-// kQ4_0Rows16 or kQ8_0Rows16; with AVX-512 VNNI also Q4_K, Q5_K and Q6_K: kQ4_KRows16, kQ5_KRows16,
-// kQ6_KRows16), whatever the route and memory policy.
+// kQ4_0Rows16 or kQ8_0Rows16; with AVX-512 VNNI also Q5_0, Q4_K, Q5_K and Q6_K: kQ5_0Rows16, kQ4_KRows16,
+// kQ5_KRows16, kQ6_KRows16), whatever the route and memory policy.
 bool has_group_layout(const TensorView& w);
 // For such a w: the layout and group_bytes of its packed copy (data null), and groups [g0, g1) of that copy written
 // to dst ((g1 − g0) · group_bytes bytes) on the calling thread. Prefill packs the row blocks of weights that were

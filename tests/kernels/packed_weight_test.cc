@@ -1,7 +1,7 @@
 // Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
 // per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
-// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count (Q4_K,
-// Q5_K and Q6_K, packed for AVX-512: bitwise the AVX2 kernel on the stored rows); and a Q4_0 or Q8_0 GGUF model loaded with
+// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count (Q5_0,
+// Q4_K, Q5_K and Q6_K, packed for AVX-512: bitwise the AVX2 kernel on the stored rows); and a Q4_0 or Q8_0 GGUF model loaded with
 // packing gives bitwise the logits of the same file loaded without it. Weights of other types whose route reads the
 // stored rows get, from one huge page up, a byte-for-byte copy (kStoredRows) that gives bitwise the same results.
 // The copies of a loaded model share one allocation (huge pages).
@@ -30,6 +30,7 @@ using kernels::Isa;
 
 const test::WType kQ4_0{true, GgmlType::Q4_0, DType::U8, "q4_0"};
 const test::WType kQ8_0{true, GgmlType::Q8_0, DType::U8, "q8_0"};
+const test::WType kQ5_0{true, GgmlType::Q5_0, DType::U8, "q5_0"};
 const test::WType kQ4_K{true, GgmlType::Q4_K, DType::U8, "q4_K"};
 const test::WType kQ5_K{true, GgmlType::Q5_K, DType::U8, "q5_K"};
 const test::WType kQ6_K{true, GgmlType::Q6_K, DType::U8, "q6_K"};
@@ -45,7 +46,9 @@ TEST(PackedWeight, AppliesOnlyToItsKernelsType) {
   for (const auto& ty : test::testable_wtypes()) {
     auto w = test::make_linear(ty, 8, 64, 3);
     auto p = kernels::pack_weight(w.l.w, pool);
-    EXPECT_EQ(p != nullptr, ty.quantized && (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0)) << ty.name;
+    // (64 inputs: no K-quant here; Q5_0 packs for the AVX-512 kernel only.)
+    const bool q5 = ty.q == GgmlType::Q5_0 && kernels::best_isa() == Isa::kAvx512;
+    EXPECT_EQ(p != nullptr, ty.quantized && (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0 || q5)) << ty.name;
   }
   {
     ScopedLinearKernels exact(LinearKernels::kReference);  // the reference route never reads a packed copy
@@ -102,9 +105,10 @@ TEST(PackedWeight, LargeWeightsOfOtherTypesGetAStoredRowsCopy) {
 TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
-  for (const test::WType& ty : {kQ4_0, kQ8_0, kQ4_K, kQ5_K, kQ6_K}) {
+  for (const test::WType& ty : {kQ4_0, kQ8_0, kQ5_0, kQ4_K, kQ5_K, kQ6_K}) {
     const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K;
-    if (k_quant && !kernels::isa_available(Isa::kAvx512)) continue;  // K-quants pack for the AVX-512 kernels only
+    const bool avx512_only = k_quant || ty.q == GgmlType::Q5_0;  // packed for the AVX-512 kernels only
+    if (avx512_only && !kernels::isa_available(Isa::kAvx512)) continue;
     // 130 rows: one thread's run holds two whole runs of 4 groups (decode reads 4 groups in step) and a tail; 4100:
     // two threads' grabs of 8 blocks (so runs of 4 groups there too) and a last partial block; 48 and 80: prefill's
     // pairs of groups and one whole group left over. T: prefill's tiles of 6 tokens and their tails.
@@ -125,14 +129,14 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
         for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
           if (!kernels::isa_available(isa)) continue;
           const std::string name = kernels::isa_name(isa);
-          // No AVX2 kernel for packed K-quants: that route reads the stored rows, and the AVX-512 one must match it.
-          const bool packed_route = !k_quant || isa == Isa::kAvx512;
+          // No AVX2 kernel for packed Q5_0 / K-quants: that route reads the stored rows, and the AVX-512 one must match.
+          const bool packed_route = !avx512_only || isa == Isa::kAvx512;
           EXPECT_EQ(kernels::route_name(packed, isa), name + "/" + ty.name + (packed_route ? "x16" : ""));
           EXPECT_EQ(kernels::route_name(w.l, isa), name + "/" + ty.name);
           for (int64_t T : {1, 2, 3, 4, 5, 7, 8, 9, 17, 65}) {
             const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));
             std::vector<float> ref(static_cast<size_t>(T * out));
-            kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, k_quant ? Isa::kAvx2 : isa);
+            kernels::linear_fast(w.l, x.data(), T, ref.data(), pool1, avx512_only ? Isa::kAvx2 : isa);
             for (ThreadPool* p : {&pool1, &pool2}) {
               std::vector<float> y(ref.size(), -1.0f);
               kernels::linear_fast(packed, x.data(), T, y.data(), *p, isa);
