@@ -119,7 +119,7 @@ void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 // Act::q8k_bsum2; bitwise the results of tile_q4_K (both instruction sets) on the stored rows.
 void tile_q4_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
-// Q5_0 in the kQ5_0Rows16 layout (gemm_q5_0_avx512.cc), as tile_q4_0_packed with Act::ybias for c = 16; bitwise the
+// Q5_0 in the kQ5_0Rows16 layout (gemm_q4_0_avx512.cc), as tile_q4_0_packed with Act::ybias for c = 16; bitwise the
 // AVX2 tile_q5_0 on the stored rows.
 void tile_q5_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
