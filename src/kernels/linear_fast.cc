@@ -48,7 +48,7 @@ int32_t weight_offset_of(TileFn tile) {
     return 8;
   }
   if (tile == &avx512::tile_q8_0 || tile == &avx512::tile_q8_0_packed) return 128;
-  if (tile == &avx2::tile_q5_0) return 16;
+  if (tile == &avx2::tile_q5_0 || tile == &avx512::tile_q5_0_packed) return 16;
 #endif
   (void)tile;
   return 0;
@@ -56,34 +56,26 @@ int32_t weight_offset_of(TileFn tile) {
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
 #if defined(NEMOTRON_X86)
-  if (packed != nullptr && packed->layout == PackedLayout::kQ4_KRows16 && isa == Isa::kAvx512) {
-    Plan p{&avx512::tile_q4_K_packed, ActKind::kQ8_K, false, 0, "q4_Kx16"};
-    p.bsum_pairs = true;
-    p.packed = packed;
-    return p;
+  if (packed != nullptr && isa == Isa::kAvx512) {  // the layouts whose only kernel is AVX-512's
+    Plan p;
+    switch (packed->layout) {
+      case PackedLayout::kQ5_0Rows16: p = {&avx512::tile_q5_0_packed, ActKind::kQ8_0, false, 0, "q5_0x16"}; break;
+      case PackedLayout::kQ4_KRows16: p = {&avx512::tile_q4_K_packed, ActKind::kQ8_K, false, 0, "q4_Kx16"}; break;
+      case PackedLayout::kQ5_KRows16: p = {&avx512::tile_q5_K_packed, ActKind::kQ8_K, false, 0, "q5_Kx16"}; break;
+      case PackedLayout::kQ6_KRows16: p = {&avx512::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"}; break;
+      default: break;
+    }
+    if (p.tile != nullptr) {
+      p.weight_offset = weight_offset_of(p.tile);
+      p.bsum_pairs = p.tile == &avx512::tile_q4_K_packed || p.tile == &avx512::tile_q5_K_packed;
+      p.packed = packed;
+      return p;
+    }
   }
-  if (packed != nullptr && packed->layout == PackedLayout::kQ5_0Rows16 && isa == Isa::kAvx512) {
-    Plan p{&avx512::tile_q5_0_packed, ActKind::kQ8_0, false, 16, "q5_0x16"};
-    p.packed = packed;
-    return p;
-  }
-  if (packed != nullptr && packed->layout == PackedLayout::kQ5_KRows16 && isa == Isa::kAvx512) {
-    Plan p{&avx512::tile_q5_K_packed, ActKind::kQ8_K, false, 0, "q5_Kx16"};
-    p.bsum_pairs = true;
-    p.packed = packed;
-    return p;
-  }
-  if (packed != nullptr && packed->layout == PackedLayout::kQ6_KRows16 && isa == Isa::kAvx512) {
-    Plan p{&avx512::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"};
-    p.packed = packed;
-    return p;
-  }
-  // (A Q5_0 or K-quant copy with another instruction set: the stored rows, below.)
-  const bool k_copy = packed != nullptr && (packed->layout == PackedLayout::kQ5_0Rows16 ||
-                                            packed->layout == PackedLayout::kQ4_KRows16 ||
-                                            packed->layout == PackedLayout::kQ5_KRows16 ||
-                                            packed->layout == PackedLayout::kQ6_KRows16);
-  if (packed != nullptr && packed->layout != PackedLayout::kStoredRows && !k_copy && isa != Isa::kScalar) {
+  // Q4_0 / Q8_0 copies have kernels in both instruction sets; the other layouts, with AVX2, read the stored rows
+  // (below).
+  if (packed != nullptr && (packed->layout == PackedLayout::kQ4_0Rows16 || packed->layout == PackedLayout::kQ8_0Rows16) &&
+      isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16
                  ? Plan{pick(isa, nullptr, &avx2::tile_q4_0_packed, &avx512::tile_q4_0_packed), ActKind::kQ8_0, false,
                         0, "q4_0x16"}

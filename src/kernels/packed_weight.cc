@@ -176,7 +176,7 @@ void pack_q5_0_block(const BlockQ5_0& b, int j, uint8_t* rec) {
 // Groups [g0, g1) of a type with one record per block of nb = cols / (the block's inputs): Block is the stored block
 // type, pack_block writes one row's block into a record.
 template <class Block>
-void pack_k_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record,
+void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record,
                    void (*pack_block)(const Block&, int, uint8_t*)) {
   const int64_t nb = w.dim(1) / ggml_type_traits(w.qtype).block_size, rows = w.dim(0);
   const size_t group_bytes = static_cast<size_t>(nb) * record;
@@ -194,10 +194,10 @@ void pack_k_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, si
 }  // namespace
 
 void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst) {
-  if (w.qtype == GgmlType::Q5_0) return pack_k_groups<BlockQ5_0>(w, g0, g1, dst, kQ5_0Rows16Record, pack_q5_0_block);
-  if (w.qtype == GgmlType::Q4_K) return pack_k_groups<BlockQ4_K>(w, g0, g1, dst, kQ4_KRows16Record, pack_q4_K_block);
-  if (w.qtype == GgmlType::Q5_K) return pack_k_groups<BlockQ5_K>(w, g0, g1, dst, kQ5_KRows16Record, pack_q5_K_block);
-  if (w.qtype == GgmlType::Q6_K) return pack_k_groups<BlockQ6_K>(w, g0, g1, dst, kQ6_KRows16Record, pack_q6_K_block);
+  if (w.qtype == GgmlType::Q5_0) return pack_record_groups<BlockQ5_0>(w, g0, g1, dst, kQ5_0Rows16Record, pack_q5_0_block);
+  if (w.qtype == GgmlType::Q4_K) return pack_record_groups<BlockQ4_K>(w, g0, g1, dst, kQ4_KRows16Record, pack_q4_K_block);
+  if (w.qtype == GgmlType::Q5_K) return pack_record_groups<BlockQ5_K>(w, g0, g1, dst, kQ5_KRows16Record, pack_q5_K_block);
+  if (w.qtype == GgmlType::Q6_K) return pack_record_groups<BlockQ6_K>(w, g0, g1, dst, kQ6_KRows16Record, pack_q6_K_block);
   const bool q8 = w.qtype == GgmlType::Q8_0;
   const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;
   const size_t block = q8 ? 34 : 18;  // stored block: fp16 scale + 32 or 16 quant bytes
