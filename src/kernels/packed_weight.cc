@@ -166,6 +166,17 @@ void pack_q6_K_block(const BlockQ6_K& b, int j, uint8_t* rec) {
   }
 }
 
+// One kQ4_0Rows16 / kQ8_0Rows16 record: row j (of the group) from its stored block.
+void pack_q4_0_block(const BlockQ4_0& b, int j, uint8_t* rec) {
+  std::memcpy(rec + 2 * j, &b.d, 2);
+  for (int k = 0; k < 4; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, b.qs + 4 * k, 4);
+}
+
+void pack_q8_0_block(const BlockQ8_0& b, int j, uint8_t* rec) {
+  std::memcpy(rec + 2 * j, &b.d, 2);
+  for (int k = 0; k < 8; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, b.qs + 4 * k, 4);
+}
+
 // One kQ5_0Rows16 record: row j (of the group) from its stored block.
 void pack_q5_0_block(const BlockQ5_0& b, int j, uint8_t* rec) {
   std::memcpy(rec + 2 * j, &b.d, 2);
@@ -174,10 +185,10 @@ void pack_q5_0_block(const BlockQ5_0& b, int j, uint8_t* rec) {
 }
 
 // Groups [g0, g1) of a type with one record per block of nb = cols / (the block's inputs): Block is the stored block
-// type, pack_block writes one row's block into a record.
-template <class Block>
-void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record,
-                   void (*pack_block)(const Block&, int, uint8_t*)) {
+// type, pack_block writes one row's block into a record (a template argument, so it is inlined: this runs over every
+// block of the packed weights at load).
+template <class Block, void (*pack_block)(const Block&, int, uint8_t*)>
+void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record) {
   const int64_t nb = w.dim(1) / ggml_type_traits(w.qtype).block_size, rows = w.dim(0);
   const size_t group_bytes = static_cast<size_t>(nb) * record;
   for (int64_t g = g0; g < g1; ++g) {
@@ -194,27 +205,14 @@ void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* ds
 }  // namespace
 
 void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst) {
-  if (w.qtype == GgmlType::Q5_0) return pack_record_groups<BlockQ5_0>(w, g0, g1, dst, kQ5_0Rows16Record, pack_q5_0_block);
-  if (w.qtype == GgmlType::Q4_K) return pack_record_groups<BlockQ4_K>(w, g0, g1, dst, kQ4_KRows16Record, pack_q4_K_block);
-  if (w.qtype == GgmlType::Q5_K) return pack_record_groups<BlockQ5_K>(w, g0, g1, dst, kQ5_KRows16Record, pack_q5_K_block);
-  if (w.qtype == GgmlType::Q6_K) return pack_record_groups<BlockQ6_K>(w, g0, g1, dst, kQ6_KRows16Record, pack_q6_K_block);
-  const bool q8 = w.qtype == GgmlType::Q8_0;
-  const size_t record = q8 ? kQ8_0Rows16Record : kQ4_0Rows16Record;
-  const size_t block = q8 ? 34 : 18;  // stored block: fp16 scale + 32 or 16 quant bytes
-  const int chunks = q8 ? 8 : 4;
-  const int64_t nb = w.dim(1) / 32, rows = w.dim(0);
-  const size_t row_bytes = w.row_bytes(), group_bytes = static_cast<size_t>(nb) * record;
-  for (int64_t g = g0; g < g1; ++g) {
-    uint8_t* out = dst + static_cast<size_t>(g - g0) * group_bytes;
-    std::memset(out, 0, group_bytes);  // rows past the end: zero scales and quants
-    for (int64_t j = 0; j < kPackedGroupRows && g * kPackedGroupRows + j < rows; ++j) {
-      const uint8_t* row = w.data + static_cast<size_t>(g * kPackedGroupRows + j) * row_bytes;
-      uint8_t* rec = out;
-      for (int64_t b = 0; b < nb; ++b, rec += record, row += block) {
-        std::memcpy(rec + 2 * j, row, 2);
-        for (int k = 0; k < chunks; ++k) std::memcpy(rec + 32 + 64 * k + 4 * j, row + 2 + 4 * k, 4);
-      }
-    }
+  switch (w.qtype) {
+    case GgmlType::Q4_0: return pack_record_groups<BlockQ4_0, pack_q4_0_block>(w, g0, g1, dst, kQ4_0Rows16Record);
+    case GgmlType::Q8_0: return pack_record_groups<BlockQ8_0, pack_q8_0_block>(w, g0, g1, dst, kQ8_0Rows16Record);
+    case GgmlType::Q5_0: return pack_record_groups<BlockQ5_0, pack_q5_0_block>(w, g0, g1, dst, kQ5_0Rows16Record);
+    case GgmlType::Q4_K: return pack_record_groups<BlockQ4_K, pack_q4_K_block>(w, g0, g1, dst, kQ4_KRows16Record);
+    case GgmlType::Q5_K: return pack_record_groups<BlockQ5_K, pack_q5_K_block>(w, g0, g1, dst, kQ5_KRows16Record);
+    case GgmlType::Q6_K: return pack_record_groups<BlockQ6_K, pack_q6_K_block>(w, g0, g1, dst, kQ6_KRows16Record);
+    default: NT_CHECK(false && "pack_groups: no packed layout for this type");
   }
 }
 
