@@ -26,6 +26,7 @@
 
 #include "core/cpu_features.h"
 #include "core/dtype.h"
+#include "core/scratch.h"
 #include "kernels/linear_fast.h"
 #include "kernels/packed_weight.h"
 #include "ops/linear.h"
@@ -269,9 +270,13 @@ int main(int argc, char** argv) {
       const double wbytes = static_cast<double>(w.bytes.size() + w.scale.size());
       // Distinct copies for gemv_stream: their own packed layout where the model would pack (packed from w's
       // bytes, which the kernels then never read), else their own stored bytes.
+      // Stored copies lie back to back in one buffer of huge pages, as a model's tensors do in its memory-mapped
+      // file (the page cache maps a GGUF file's large folios with 2 MiB page-table entries).
       std::vector<Weight> copies;
+      nt::Scratch<uint8_t> stored_copies;
       if (stream_mib > 0) {
         const int64_t n_copies = std::max<int64_t>(2, static_cast<int64_t>(stream_mib * 1048576.0 / wbytes));
+        if (!w.l.packed) stored_copies.reset(static_cast<size_t>(n_copies) * w.bytes.size());
         nt::ThreadPool pack_pool(1);
         for (int64_t c = 0; c < n_copies; ++c) {
           Weight& cw = copies.emplace_back();
@@ -280,9 +285,10 @@ int main(int argc, char** argv) {
             cw.l.packed = nt::kernels::pack_weight(w.l.w, pack_pool);
             continue;
           }
-          cw.bytes = w.bytes;
+          uint8_t* data = stored_copies.data() + static_cast<size_t>(c) * w.bytes.size();
+          std::memcpy(data, w.bytes.data(), w.bytes.size());
           cw.scale = w.scale;
-          cw.l.w.data = cw.bytes.data();
+          cw.l.w.data = data;
           if (w.l.w.wscale != nullptr) cw.l.w.wscale = cw.scale.data();
         }
       }

@@ -80,6 +80,12 @@ void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& 
 // AVX-512 route's kernel (an AVX-512 variant with the fifth bits as byte masks was slower: 13.7 against 15.8 GB/s of
 // Q5_0 on one core in L2).
 void tile_q5_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// Q4_1 / Q5_1 stored rows (x = d·q + m; gemm_q4_0_avx2.cc), also the AVX-512 route's kernels: per block the exact
+// s = Σ q·y, then acc = fma(float(s), d_w·d_y, acc) and acc = fma(m_w, d_y·Σy, acc), Σy from Act::ybias with c = 1.
+// llama-quantize writes Q5_1 for a Q5_K tensor whose rows are not whole 256-blocks (the routed experts of the
+// Q5_K_M Nemotron-3-Nano-30B-A3B files).
+void tile_q4_1(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_q5_1(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 // gemm_kquant_avx2.cc. The SIMD K-quant kernels (both instruction sets, stored rows and the packed layouts) share one
 // operation sequence per output element: per super-block the exact integers S and M, Q4_K S = Σ_c sc_c·Σ q·y and
 // M = Σ_c m_c·Σ y over its 8 chunks of 32, Q6_K S = Σ_j sc_j·(Σ q·y − 32·Σ y) over its 16 sub-blocks of 16 and

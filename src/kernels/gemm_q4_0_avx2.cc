@@ -11,7 +11,8 @@
 // bit (bit i of the block's qh word) is expanded to 16 in its byte by a byte shuffle of qh, a bit mask and a compare.
 // llama-quantize writes Q5_0 for a Q4_K tensor whose rows are not whole 256-blocks: the routed experts and most
 // projections of the Q4_K_M Nemotron-3-Nano-30B-A3B files (hidden size 2688), which went through the convert
-// route (rows dequantized to fp32 on every call) before.
+// route (rows dequantized to fp32 on every call) before. Q4_1 / Q5_1 (x = d·q + m) read their quants as Q4_0 /
+// Q5_0 do, with s = Σ q·y and the min added as m·dy·Σy (gemm.h).
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include "kernels/gemm.h"
 #include "kernels/simd.h"
@@ -71,18 +72,37 @@ inline __m256i load_pair(const uint8_t* a, const uint8_t* b) {
                                  _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
 }
 
-// Quants of two rows' blocks (a in the low 128 bits, b in the high): lo = elements 0..15, hi = 16..31, each 0..31.
-inline void q5_0_pair(const uint8_t* a, const uint8_t* b, __m256i* lo, __m256i* hi) {
+// The 32-element block types the stored-row kernel reads: byte offsets of the quants (qs) and fifth bits (qh).
+// Q4_1 / Q5_1 (x = d·q + m) also hold the fp16 min m at byte 2.
+enum class Block32 { kQ4_0, kQ5_0, kQ4_1, kQ5_1 };
+struct Block32Layout {
+  size_t bytes, qs, qh;
+  bool five, min;
+};
+constexpr Block32Layout layout_of(Block32 b) {
+  switch (b) {
+    case Block32::kQ4_0: return {18, 2, 0, false, false};
+    case Block32::kQ5_0: return {22, 6, 2, true, false};
+    case Block32::kQ4_1: return {20, 4, 0, false, true};
+    case Block32::kQ5_1: return {24, 8, 4, true, true};
+  }
+  return {};
+}
+
+// Quants of two rows' blocks (a in the low 128 bits, b in the high) from their qs and qh bytes: lo = elements 0..15,
+// hi = 16..31, each 0..31.
+inline void q5_pair(const uint8_t* qs_a, const uint8_t* qs_b, const uint8_t* qh_a, const uint8_t* qh_b, __m256i* lo,
+                    __m256i* hi) {
   const __m256i m4 = _mm256_set1_epi8(0x0F), five = _mm256_set1_epi8(0x10);
   const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
   // Byte i of the low half takes qh byte i / 8 (bits 0..15: elements 0..15), of the high half qh byte 2 + i / 8.
   const __m256i sel_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
                                           1, 1, 1, 1, 1, 1);
   const __m256i sel_hi = _mm256_add_epi8(sel_lo, _mm256_set1_epi8(2));
-  const __m256i w = load_pair(a + 6, b + 6);
+  const __m256i w = load_pair(qs_a, qs_b);
   uint32_t qa, qb;
-  __builtin_memcpy(&qa, a + 2, 4);
-  __builtin_memcpy(&qb, b + 2, 4);
+  __builtin_memcpy(&qa, qh_a, 4);
+  __builtin_memcpy(&qb, qh_b, 4);
   const __m256i qh = _mm256_setr_epi32(static_cast<int>(qa), 0, 0, 0, static_cast<int>(qb), 0, 0, 0);
   const __m256i bl = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, sel_lo), bit), bit);
   const __m256i bh = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(qh, sel_hi), bit), bit);
@@ -91,25 +111,28 @@ inline void q5_0_pair(const uint8_t* a, const uint8_t* b, __m256i* lo, __m256i* 
 }
 
 // Rows 0..3 (a short tile repeats its last row) × RN tokens. After two hadds the lanes hold
-// [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match. kQ5: Q5_0 blocks
-// (fp16 d, qh[4], qs[16]; int16 pairs stay below 2·2·31·128 < 2^15).
-template <int RN, bool kQ5 = false>
+// [row 0, row 2, row 0, row 2 | row 1, row 3, row 1, row 3]; the scales are permuted to match. Q5 types: int16 pairs
+// stay below 2·2·31·128 < 2^15. Q4_0 / Q5_0: s = Σ (q − c)·y through Act::ybias (c = 8 / 16), then
+// acc = fma(float(s), d·dy, acc). Q4_1 / Q5_1: s = Σ q·y, then acc = fma(float(s), d·dy, acc) and
+// acc = fma(m, dy·Σy, acc), with Σy from Act::ybias (c = 1: ybias = −Σy).
+template <int RN, Block32 kB = Block32::kQ4_0>
 void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                 int64_t n_in, float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
+  constexpr Block32Layout L = layout_of(kB);
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   const __m256i scale_lanes = _mm256_setr_epi32(0, 2, 0, 2, 1, 3, 1, 3);
   __m256 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
-    const size_t off = static_cast<size_t>(ib) * (kQ5 ? 22 : 18);
-    prefetch_tile_share<2>(ahead, ib, step);  // 4 rows x 18 (22) bytes = 72 (88) bytes per block step
+    const size_t off = static_cast<size_t>(ib) * L.bytes;
+    prefetch_tile_share<2>(ahead, ib, step);  // 4 rows x 18..24 bytes = 72..96 bytes per block step
     __m256i lo01, hi01, lo23, hi23;
-    if constexpr (kQ5) {
-      q5_0_pair(rows[0] + off, rows[1] + off, &lo01, &hi01);
-      q5_0_pair(rows[2] + off, rows[3] + off, &lo23, &hi23);
+    if constexpr (L.five) {
+      q5_pair(rows[0] + off + L.qs, rows[1] + off + L.qs, rows[0] + off + L.qh, rows[1] + off + L.qh, &lo01, &hi01);
+      q5_pair(rows[2] + off + L.qs, rows[3] + off + L.qs, rows[2] + off + L.qh, rows[3] + off + L.qh, &lo23, &hi23);
     } else {
-      const __m256i w01 = load_pair(rows[0] + off + 2, rows[1] + off + 2);
-      const __m256i w23 = load_pair(rows[2] + off + 2, rows[3] + off + 2);
+      const __m256i w01 = load_pair(rows[0] + off + L.qs, rows[1] + off + L.qs);
+      const __m256i w23 = load_pair(rows[2] + off + L.qs, rows[3] + off + L.qs);
       lo01 = _mm256_and_si256(w01, m4), hi01 = _mm256_and_si256(_mm256_srli_epi16(w01, 4), m4);
       lo23 = _mm256_and_si256(w23, m4), hi23 = _mm256_and_si256(_mm256_srli_epi16(w23, 4), m4);
     }
@@ -117,6 +140,13 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
     NT_UNROLL for (int j = 0; j < 4; ++j) hs |= u16_at(rows[j] + off) << (16 * j);
     const __m128 d4 = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
     const __m256 dw = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(d4), scale_lanes);
+    __m256 mw = _mm256_setzero_ps();
+    if constexpr (L.min) {
+      uint64_t ms = 0;
+      NT_UNROLL for (int j = 0; j < 4; ++j) ms |= u16_at(rows[j] + off + 2) << (16 * j);
+      mw = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(ms)))),
+                                    scale_lanes);
+    }
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const int8_t* b = yq + t * n_in + ib * 32;
       const __m256i ylo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
@@ -126,8 +156,15 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
       const __m256i p23 = _mm256_madd_epi16(
           _mm256_add_epi16(_mm256_maddubs_epi16(lo23, ylo), _mm256_maddubs_epi16(hi23, yhi)), ones);
       const __m256i h = _mm256_hadd_epi32(p01, p23);
-      const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(yb[t * nb + ib]));
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(yd[t * nb + ib])), acc[t]);
+      const float dy = yd[t * nb + ib];
+      if constexpr (L.min) {
+        const __m256i s = _mm256_hadd_epi32(h, h);
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(dy)), acc[t]);
+        acc[t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(dy * static_cast<float>(-yb[t * nb + ib])), acc[t]);
+      } else {
+        const __m256i s = _mm256_add_epi32(_mm256_hadd_epi32(h, h), _mm256_set1_epi32(yb[t * nb + ib]));
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(dy)), acc[t]);
+      }
     }
   }
   NT_UNROLL for (int t = 0; t < RN; ++t) {
@@ -152,7 +189,7 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
 
 namespace {
 
-template <bool kQ5>
+template <Block32 kB>
 void tile_rows(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
   // This kernel is compute-bound at ~28 GB/s per core (Zen 5); prefetching farther than 12 KB only cost it 5-10%.
@@ -161,7 +198,7 @@ void tile_rows(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
     const uint8_t* rows[4];
     row_pointers(w, ws, r, nrows, 4, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN, kQ5>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in,
+    micro_rows<RN, kB>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in,
                         y + t * ldy + r, ldy, w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 4, nb));
   });
 }
@@ -169,11 +206,19 @@ void tile_rows(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
 }  // namespace
 
 void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
-  tile_rows<false>(w, ws, nr, a, t0, nt, y, ldy);
+  tile_rows<Block32::kQ4_0>(w, ws, nr, a, t0, nt, y, ldy);
 }
 
 void tile_q5_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
-  tile_rows<true>(w, ws, nr, a, t0, nt, y, ldy);
+  tile_rows<Block32::kQ5_0>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q4_1(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_rows<Block32::kQ4_1>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q5_1(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
+  tile_rows<Block32::kQ5_1>(w, ws, nr, a, t0, nt, y, ldy);
 }
 
 void block_bias(const int8_t* qs, int64_t n, int32_t c, int32_t* bias) {

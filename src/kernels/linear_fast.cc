@@ -49,6 +49,7 @@ int32_t weight_offset_of(TileFn tile) {
   }
   if (tile == &avx512::tile_q8_0 || tile == &avx512::tile_q8_0_packed) return 128;
   if (tile == &avx2::tile_q5_0 || tile == &avx512::tile_q5_0_packed) return 16;
+  if (tile == &avx2::tile_q4_1 || tile == &avx2::tile_q5_1) return 1;  // ybias = −Σy, for the min term
 #endif
   (void)tile;
   return 0;
@@ -113,6 +114,14 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
       }
       case GgmlType::Q5_0: {  // SIMD only; the scalar route converts the rows (below)
         Plan p{pick(isa, nullptr, NT_AVX2_FN(tile_q5_0)), ActKind::kQ8_0, false, 0, "q5_0"};
+        p.weight_offset = weight_offset_of(p.tile);
+        if (p.tile != nullptr) return p;
+        break;
+      }
+      case GgmlType::Q4_1:
+      case GgmlType::Q5_1: {  // SIMD only (the AVX2 kernels for both); the scalar route converts the rows (below)
+        Plan p = w.qtype == GgmlType::Q4_1 ? Plan{pick(isa, nullptr, NT_AVX2_FN(tile_q4_1)), ActKind::kQ8_0, false, 0, "q4_1"}
+                                           : Plan{pick(isa, nullptr, NT_AVX2_FN(tile_q5_1)), ActKind::kQ8_0, false, 0, "q5_1"};
         p.weight_offset = weight_offset_of(p.tile);
         if (p.tile != nullptr) return p;
         break;

@@ -79,7 +79,7 @@ TEST(LinearBatch, FastMatchesReferenceWithinStatedBound) {
     const std::string route = kernels::route_name(w.l.w, kernels::best_isa());
     const bool int8 = route.find("q8") != std::string::npos || route.find("q4") != std::string::npos ||
                       route.find("q6_K") != std::string::npos || route.find("q5_0") != std::string::npos ||
-                      route.find("q5_K") != std::string::npos;
+                      route.find("q5_K") != std::string::npos || route.find("q5_1") != std::string::npos;
     const int64_t ab = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K ? 256 : 32;
     double worst = 0;
     for (int64_t t = 0; t < T; ++t) {

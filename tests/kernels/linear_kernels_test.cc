@@ -100,12 +100,15 @@ TEST(LinearKernels, IntegerRoutesMatchVecDot) {
                                           {true, GgmlType::Q4_K, DType::U8, "q4_K"},
                                           {true, GgmlType::Q6_K, DType::U8, "q6_K"},
                                           {true, GgmlType::Q5_0, DType::U8, "q5_0"},
-                                          {true, GgmlType::Q5_K, DType::U8, "q5_K"}};
+                                          {true, GgmlType::Q5_K, DType::U8, "q5_K"},
+                                          {true, GgmlType::Q4_1, DType::U8, "q4_1"},
+                                          {true, GgmlType::Q5_1, DType::U8, "q5_1"}};
   ThreadPool pool(2);
   for (Isa isa : isas()) {
     for (const auto& ty : types) {
-      const bool q5 = ty.q == GgmlType::Q5_0 || ty.q == GgmlType::Q5_K;
-      if (q5 && isa == Isa::kScalar) continue;  // converted to fp32 there (FloatRoutesMatchFp64Dot)
+      const bool exact_ref = ty.q == GgmlType::Q5_0 || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q4_1 ||
+                             ty.q == GgmlType::Q5_1;  // SIMD only, checked against the exact sum
+      if (exact_ref && isa == Isa::kScalar) continue;  // converted to fp32 there (FloatRoutesMatchFp64Dot)
       const int64_t bs = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K ? kQK_K : kQK8_0;
       for (int64_t blocks : {1, 3, 8}) {
         for (int64_t out : {1, 5, 17}) {
@@ -126,7 +129,7 @@ TEST(LinearKernels, IntegerRoutesMatchVecDot) {
                 if (bs == kQK8_0) {
                   std::vector<BlockQ8_0> xq(static_cast<size_t>(blocks));
                   quant::quantize_row_q8_0(x.data() + t * in, xq.data(), in);
-                  if (ty.q == GgmlType::Q5_0) {  // no ggml vec_dot here: the exact sum (wf = d·(q − 16) is exact)
+                  if (exact_ref) {  // no ggml vec_dot here: the sum in fp64 (exact for Q5_0: wf = d·(q − 16))
                     double exact = 0;
                     for (int64_t i = 0; i < in; ++i) exact += double{wf[i]} * f16_to_f32(xq[i / 32].d) * xq[i / 32].qs[i % 32];
                     ref = static_cast<float>(exact);
@@ -135,6 +138,15 @@ TEST(LinearKernels, IntegerRoutesMatchVecDot) {
                                                  : quant::vec_dot_q4_0_q8_0(in, reinterpret_cast<const BlockQ4_0*>(wr), xq.data());
                   }
                   for (int64_t i = 0; i < in; ++i) mag += std::fabs(double{wf[i]} * f16_to_f32(xq[i / 32].d) * xq[i / 32].qs[i % 32]);
+                  // Q4_1 / Q5_1: d·q and m are summed separately, |d·q| + |m| <= |wf| + 2·|m|.
+                  if (ty.q == GgmlType::Q4_1 || ty.q == GgmlType::Q5_1) {
+                    const size_t block_bytes = ty.q == GgmlType::Q4_1 ? sizeof(BlockQ4_1) : sizeof(BlockQ5_1);
+                    for (int64_t i = 0; i < in; ++i) {
+                      uint16_t m;
+                      std::memcpy(&m, wr + static_cast<size_t>(i / 32) * block_bytes + 2, 2);
+                      mag += 2 * std::fabs(double{f16_to_f32(m)} * f16_to_f32(xq[i / 32].d) * xq[i / 32].qs[i % 32]);
+                    }
+                  }
                 } else {
                   std::vector<BlockQ8_K> xq(static_cast<size_t>(blocks));
                   quant::quantize_row_q8_K(x.data() + t * in, xq.data(), in);
@@ -169,7 +181,9 @@ TEST(LinearKernels, FloatRoutesMatchFp64Dot) {
   for (Isa isa : isas()) {
     for (const auto& ty : test::testable_wtypes()) {
       if (ty.q == GgmlType::Q8_0 || ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q6_K) continue;
-      if ((ty.q == GgmlType::Q5_0 || ty.q == GgmlType::Q5_K) && isa != Isa::kScalar) continue;  // integer routes there
+      const bool integer_simd = ty.q == GgmlType::Q5_0 || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q4_1 ||
+                                ty.q == GgmlType::Q5_1;
+      if (integer_simd && isa != Isa::kScalar) continue;  // integer routes there
       const int64_t bs = test::block_of(ty);
       const std::vector<int64_t> ins = bs == 1 ? std::vector<int64_t>{1, 7, 8, 13, 129, 300} : std::vector<int64_t>{bs, 3 * bs};
       for (int64_t in : ins) {
