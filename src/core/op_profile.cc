@@ -57,6 +57,11 @@ std::vector<OpStat> snapshot() {
 
 std::string weight_role(std::string_view name) {
   if (name.ends_with(".weight")) name.remove_suffix(7);
+  // A routed expert sliced from a stacked tensor is named "...experts.up_proj[e]": the index goes too.
+  if (const size_t open = name.rfind('['); open != std::string_view::npos && name.ends_with(']') &&
+      all_digits(name.substr(open + 1, name.size() - open - 2))) {
+    name = name.substr(0, open);
+  }
   // Keep what follows the last all-digit component (layer or expert index).
   size_t start = 0, pos = 0;
   while (pos <= name.size()) {

@@ -32,7 +32,7 @@ std::vector<OpStat> snapshot();
 void record(std::string_view name, double seconds, double bytes);
 
 // "blk.12.ssm_in.weight" / "backbone.layers.12.mixer.in_proj.weight" -> "ssm_in" / "mixer.in_proj": the weight's
-// role, without its layer prefix (or expert index) and ".weight" suffix.
+// role, without its layer prefix, expert index ("experts.5.down_proj" or "experts.up_proj[5]") and ".weight" suffix.
 std::string weight_role(std::string_view tensor_name);
 
 class OpScope {

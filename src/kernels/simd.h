@@ -54,10 +54,13 @@ inline uint64_t u16_at(const uint8_t* p) {
 // Instead block step ib of a tile prefetches its share of a tile further on, `step` = that tile's bytes / the
 // blocks per row, from `ahead` (that tile's first row; the rows of a stored weight are contiguous): by the time a
 // tile ends, all of it has been requested. The tile is prefetch_rows_ahead() ahead, up to kStoredPrefetchBytes
-// of weights: one core streaming the 30B-A3B experts from DRAM measured best there (Q4_0 up_proj, 12 KB tiles:
-// 32-33 GB/s one tile ahead, 35-38 two; Q8_0 down_proj, 16 KB tiles: 35 one tile ahead, 30-31 two). Prefetches
-// never fault, so running past the weight's last row is harmless.
-constexpr size_t kStoredPrefetchBytes = size_t{24} << 10;
+// of weights, which in the models' shapes is one tile. bench/linear_bench gemv_stream, 2 threads, stored rows,
+// alternating builds with 24 KB and 12 KB: AVX-512 Q4_0 30B-A3B expert up (12 KB tiles) 26 → 36 GB/s, down 33 → 40;
+// AVX2 Q8_0 expert up 36 → 49, down 35 → 53; the other kernels and shapes, which were one tile ahead already, the
+// same. (An earlier session had measured two tiles ahead best for the Q4_0 up shape, 35-38 against 32-33 GB/s;
+// without software prefetch it streams at 22.) Prefetches never fault, so running past the weight's last row is
+// harmless.
+constexpr size_t kStoredPrefetchBytes = size_t{12} << 10;
 
 template <int kLines>
 inline void prefetch_tile_share(const uint8_t* ahead, int64_t ib, size_t step) {
