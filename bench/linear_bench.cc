@@ -217,7 +217,9 @@ int main(int argc, char** argv) {
       // Not an 8B matrix: small enough to stay in L2, so GEMV runs at the kernel's compute rate, not memory's.
       {"l2_resident", 64, 4096},
       // A routed expert of Nemotron-3-Nano-30B-A3B (hidden 2688, expert intermediate 1856).
-      {"moe_expert_up", 1856, 2688}, {"moe_expert_down", 2688, 1856}};
+      {"moe_expert_up", 1856, 2688}, {"moe_expert_down", 2688, 1856},
+      // Its Mamba projections: in_proj 2·4096 + 2·8·128 + 64 = 10304 rows from 2688, out_proj from d_inner 4096.
+      {"moe_mamba_in_proj", 10304, 2688}, {"moe_mamba_out_proj", 2688, 4096}};
   if (std::find(only_shapes.begin(), only_shapes.end(), "lm_head") != only_shapes.end()) {
     shapes.push_back({"lm_head", 131072, 4096});
   }

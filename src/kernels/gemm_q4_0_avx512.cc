@@ -6,8 +6,8 @@
 // with lo = byte & 0x0F and hi = byte >> 4, split once per block for all the tile's tokens. One lane per row: no
 // horizontal sums, the block scales of the 16 rows in one fp16 load, the activations (and each block's −8·Σy)
 // broadcast from memory into the dot products. Decode (one token) reads four 16-row groups in step: four weight
-// streams per thread keep more of DRAM's latency covered than one (bench/linear_bench gemv_stream), each one also
-// prefetched a few records ahead.
+// streams per thread keep more of DRAM's latency covered than one (bench/linear_bench gemv_stream), with the
+// hardware prefetchers alone.
 // Stored rows: four rows per register (row j in 128-bit lane j, as in the ggml block: byte i = element i and
 // 16 + i), partial sums in 4 lanes per row, reduced to the row's total per block by two unpack-add steps.
 // Packed Q5_0 (kQ5_0Rows16) runs the one-group kernel with the fifth bits added (s = Σ (q − 16)·y): bitwise the AVX2
@@ -23,10 +23,10 @@ constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 
 constexpr size_t kRecordQ5 = 352;        // kQ5_0Rows16: 32 bytes of scales, the qh column, 4 chunks
 constexpr int64_t kPrefetchRecords = 16;  // software prefetch distance of the packed stream, in records
 constexpr int kStreams = 4;               // decode: packed groups read in step (weight streams per thread)
-// Decode's software prefetch distance in each of the kStreams streams, in records (1.7 KB). 8B Q4_0 decode, 2
-// threads, alternating runs: 11.59-11.85 tok/s with it against 9.34-11.03 without, and 4-8 records measure alike;
-// the Q8_0 kernel is as fast or faster without one (6.41-6.58 tok/s with 6 records against 6.61-6.78), so it has none.
-constexpr int64_t kDecodePrefetchRecords = 6;
+// Decode has no software prefetch (the hardware prefetchers follow the kStreams streams). bench/linear_bench
+// gemv_stream, alternating builds, 3 runs each: 8B mlp_up 44.7-45.5 GB/s (2 threads) with 6 records ahead into L1,
+// 47.4-47.6 into L2, 52.4-53.1 without; 30B-A3B Mamba in_proj 32-39 / 42-43 / 43-45. (An earlier session, with the
+// machine's memory reading 34-36 GB/s, had measured 8B decode faster with it.)
 constexpr int kTokens = 8;               // tokens per register tile (packed, one group)
 constexpr int kTileGroups = 2;           // prefill: packed groups per register tile
 constexpr int kTileTokens = 6;           // prefill: tokens per register tile of kTileGroups groups
@@ -109,10 +109,6 @@ void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* 
     }
     const __m512i bias = _mm512_set1_epi32(yb[ib]);
     const __m512 dy = _mm512_set1_ps(yd[ib]);
-    NT_UNROLL for (int j = 0; j < G; ++j) {
-      const char* ahead = reinterpret_cast<const char*>(g + j * ws + (ib + kDecodePrefetchRecords) * kRecord);
-      NT_UNROLL for (int l = 0; l < 5; ++l) _mm_prefetch(ahead + 64 * l, _MM_HINT_T0);
-    }
     NT_UNROLL for (int j = 0; j < G; ++j) {
       const uint8_t* rec = g + j * ws + ib * kRecord;
       const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
