@@ -10,7 +10,8 @@
 //                     [--no-peak] [--reps N]  (exactly N timed calls each, e.g. for instruction counts under perf stat)
 //                     [--stream-mib 1024] (also "gemv_stream": T = 1 over distinct copies of the weight filling this
 //                     many MiB, one after another as decode walks the layers, so no call finds its weight in cache;
-//                     0 turns it off)
+//                     0 turns it off) [--many 8] (also "gemv_many": the copies in groups of this many per
+//                     linear_fast_many call, as a MoE decode step reads its selected experts; 1 turns it off)
 // The weights are a few rows quantized from random values, tiled over the whole matrix (quantizing 100M values
 // with the reference K-quant quantizers would take minutes and does not change the speed).
 #include <algorithm>
@@ -191,6 +192,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> only_shapes;
   bool peak = true;
   bool pack = true;
+  int many = 8;        // gemv_many: copies per linear_fast_many call (1: off)
   int fixed_reps = 0;  // > 0: exactly this many timed calls per measurement (for instruction counts under perf)
   std::string gemm_shape_name = "mamba_out_proj";
   for (int i = 1; i < argc; ++i) {
@@ -202,6 +204,7 @@ int main(int argc, char** argv) {
     else if (a == "--ref-gemm-t") ref_gemm_t = std::stoll(next());
     else if (a == "--bw-mib") bw_mib = std::stoll(next());
     else if (a == "--stream-mib") stream_mib = std::stoll(next());
+    else if (a == "--many") many = std::stoi(next());
     else if (a == "--no-ref") ref = false;
     else if (a == "--no-peak") peak = false;
     else if (a == "--no-pack") pack = false;
@@ -307,6 +310,32 @@ int main(int argc, char** argv) {
                       type.c_str(), sh.name, th, copies.size(), nt::kernels::route_name(w.l, isa).c_str(),
                       s * 1e3 / static_cast<double>(copies.size()), gbs, gbs / bandwidth_at[ti]);
           std::fflush(stdout);
+          // The same copies in groups of --many per linear_fast_many call, as a MoE decode step reads its selected
+          // experts (one schedule over all of a group's row blocks), taken in a shuffled order, as the selected
+          // experts lie scattered over their stacked tensor.
+          if (many > 1 && copies.size() >= static_cast<size_t>(many)) {
+            const size_t groups = copies.size() / static_cast<size_t>(many);
+            std::vector<size_t> order(copies.size());
+            for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+            std::shuffle(order.begin(), order.end(), std::mt19937(3));
+            std::vector<float> ys(static_cast<size_t>(many * sh.out));
+            std::vector<nt::LinearCall> calls(static_cast<size_t>(many));
+            const double sm = time_call([&] {
+              for (size_t g = 0; g < groups; ++g) {
+                for (int c = 0; c < many; ++c) {
+                  const size_t k = order[g * static_cast<size_t>(many) + static_cast<size_t>(c)];
+                  calls[static_cast<size_t>(c)] = {&copies[k].l, x.data(), 1, ys.data() + static_cast<size_t>(c * sh.out)};
+                }
+                nt::kernels::linear_fast_many(calls, pool, isa);
+              }
+            }, fixed_reps > 0 ? 0.0 : 1.0, fixed_reps > 0 ? fixed_reps : 3);
+            const double gbm = wbytes * static_cast<double>(groups * static_cast<size_t>(many)) / sm / 1e9;
+            std::printf("{\"bench\":\"gemv_many\",\"type\":\"%s\",\"shape\":\"%s\",\"threads\":%d,\"many\":%d,"
+                        "\"route\":\"%s\",\"weight_gb_per_s\":%.2f,\"of_read_bandwidth\":%.3f}\n",
+                        type.c_str(), sh.name, th, many, nt::kernels::route_name(w.l, isa).c_str(), gbm,
+                        gbm / bandwidth_at[ti]);
+            std::fflush(stdout);
+          }
         }
         for (int route = 0; route < (ref ? 2 : 1); ++route) {
           const bool fast = route == 0;

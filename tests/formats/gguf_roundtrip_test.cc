@@ -197,7 +197,7 @@ TEST(GgufWriterErrors, MisuseIsReported) {
   EXPECT_FALSE((*w)->add_tensor("t", GgmlType::F32, {4}).is_ok());            // duplicate name
   const float x[8] = {};
   EXPECT_FALSE((*w)->write_tensor_data(x, sizeof(x)).is_ok());                // more than declared
-  auto w2 = GgufWriter::create(path + "2");
+  auto w2 = GgufWriter::create(temp_path("w2.gguf"));
   ASSERT_TRUE((*w2)->add_tensor("t", GgmlType::F32, {4}).is_ok());
   ASSERT_TRUE((*w2)->write_tensor_data(x, 8).is_ok());
   Status st = (*w2)->finish();

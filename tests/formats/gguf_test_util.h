@@ -1,8 +1,9 @@
 // Helpers shared by the GGUF tests: a little-endian byte builder for hand-crafted files, parsing
-// from memory, and a per-test temporary path.
+// from memory, and a per-test temporary path (removed at exit).
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -58,9 +59,19 @@ inline Result<GgufFile> parse_bytes(const std::vector<uint8_t>& bytes) {
   return GgufFile::parse(copy, p, copy->size());
 }
 
+// A path in the test temporary directory, unique to the running test; the file is removed when the test program
+// exits, so runs leave nothing behind.
 inline std::string temp_path(const std::string& name) {
+  struct Registry {
+    std::vector<std::string> paths;
+    ~Registry() {
+      for (const std::string& p : paths) std::remove(p.c_str());
+    }
+  };
+  static Registry registry;
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return ::testing::TempDir() + "nt_" + info->test_suite_name() + "_" + info->name() + "_" + name;
+  registry.paths.push_back(::testing::TempDir() + "nt_" + info->test_suite_name() + "_" + info->name() + "_" + name);
+  return registry.paths.back();
 }
 
 }  // namespace nt::gguf_test
