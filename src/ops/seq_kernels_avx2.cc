@@ -2,6 +2,7 @@
 // this file, whose out-of-line copies the linker could hand to baseline code.
 #include <immintrin.h>
 
+#include "kernels/simd.h"
 #include "ops/seq_kernels.h"
 
 namespace nt::kernels::avx2 {
@@ -55,24 +56,24 @@ template <int MR, int NV, bool MASKED>
 void gemm_block(int64_t K, const float* A, int64_t a_rs, int64_t a_cs, const float* B, int64_t ldb, float* C,
                 int64_t ldc, float beta, __m256i mlast) {
   __m256 acc[MR][NV];
-  for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
+  NT_UNROLL for (int i = 0; i < MR; ++i)
+    NT_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
     const float* b = B + k * ldb;
     __m256 bv[NV];
-    for (int v = 0; v < NV; ++v) {
+    NT_UNROLL for (int v = 0; v < NV; ++v) {
       bv[v] = (MASKED && v == NV - 1) ? _mm256_maskload_ps(b + 8 * v, mlast) : _mm256_loadu_ps(b + 8 * v);
     }
     const float* a = A + k * a_cs;
-    for (int i = 0; i < MR; ++i) {
+    NT_UNROLL for (int i = 0; i < MR; ++i) {
       const __m256 av = _mm256_broadcast_ss(a + i * a_rs);
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
+      NT_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(av, bv[v], acc[i][v]);
     }
   }
   const __m256 bt = _mm256_set1_ps(beta);
-  for (int i = 0; i < MR; ++i) {
+  NT_UNROLL for (int i = 0; i < MR; ++i) {
     float* c = C + i * ldc;
-    for (int v = 0; v < NV; ++v) {
+    NT_UNROLL for (int v = 0; v < NV; ++v) {
       const bool m = MASKED && v == NV - 1;
       __m256 r = acc[i][v];
       if (beta != 0.0f) {
@@ -250,28 +251,28 @@ void conv_silu(int64_t c0, int64_t c1, int64_t T, int64_t C, int64_t K, const fl
 template <int RB, int JB>
 void qk_block(int64_t dh, const float* q, const float* k, int64_t ks, float scale, float* s, int64_t lds) {
   __m256 acc[RB][JB];
-  for (int r = 0; r < RB; ++r)
-    for (int j = 0; j < JB; ++j) acc[r][j] = _mm256_setzero_ps();
+  NT_UNROLL for (int r = 0; r < RB; ++r)
+    NT_UNROLL for (int j = 0; j < JB; ++j) acc[r][j] = _mm256_setzero_ps();
   int64_t e = 0;
   for (; e + 8 <= dh; e += 8) {
     __m256 kv[JB];
-    for (int j = 0; j < JB; ++j) kv[j] = _mm256_loadu_ps(k + j * ks + e);
-    for (int r = 0; r < RB; ++r) {
+    NT_UNROLL for (int j = 0; j < JB; ++j) kv[j] = _mm256_loadu_ps(k + j * ks + e);
+    NT_UNROLL for (int r = 0; r < RB; ++r) {
       const __m256 qv = _mm256_loadu_ps(q + r * dh + e);
-      for (int j = 0; j < JB; ++j) acc[r][j] = _mm256_fmadd_ps(qv, kv[j], acc[r][j]);
+      NT_UNROLL for (int j = 0; j < JB; ++j) acc[r][j] = _mm256_fmadd_ps(qv, kv[j], acc[r][j]);
     }
   }
   if (e < dh) {
     const __m256i m = tail_mask(dh - e);
     __m256 kv[JB];
-    for (int j = 0; j < JB; ++j) kv[j] = _mm256_maskload_ps(k + j * ks + e, m);
-    for (int r = 0; r < RB; ++r) {
+    NT_UNROLL for (int j = 0; j < JB; ++j) kv[j] = _mm256_maskload_ps(k + j * ks + e, m);
+    NT_UNROLL for (int r = 0; r < RB; ++r) {
       const __m256 qv = _mm256_maskload_ps(q + r * dh + e, m);
-      for (int j = 0; j < JB; ++j) acc[r][j] = _mm256_fmadd_ps(qv, kv[j], acc[r][j]);
+      NT_UNROLL for (int j = 0; j < JB; ++j) acc[r][j] = _mm256_fmadd_ps(qv, kv[j], acc[r][j]);
     }
   }
-  for (int r = 0; r < RB; ++r)
-    for (int j = 0; j < JB; ++j) s[r * lds + j] = hsum(acc[r][j]) * scale;
+  NT_UNROLL for (int r = 0; r < RB; ++r)
+    NT_UNROLL for (int j = 0; j < JB; ++j) s[r * lds + j] = hsum(acc[r][j]) * scale;
 }
 
 void qk_scores(int64_t R, int64_t nj, int64_t dh, const float* q, const float* k, int64_t ks, float scale, float* s,

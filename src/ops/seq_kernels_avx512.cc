@@ -4,6 +4,7 @@
 // bitwise the AVX2 ones. Raw pointers and intrinsics only: no std:: templates in this file.
 #include <immintrin.h>
 
+#include "kernels/simd.h"
 #include "ops/seq_kernels.h"
 
 namespace nt::kernels::avx512 {
@@ -17,23 +18,23 @@ template <int MR, int NV>
 void gemm_block(int64_t K, const float* A, int64_t a_rs, int64_t a_cs, const float* B, int64_t ldb, float* C,
                 int64_t ldc, float beta, __mmask16 mlast) {
   __m512 acc[MR][NV];
-  for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  NT_UNROLL for (int i = 0; i < MR; ++i)
+    NT_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
     const float* b = B + k * ldb;
     __m512 bv[NV];
-    for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+    NT_UNROLL for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
     bv[NV - 1] = _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
     const float* a = A + k * a_cs;
-    for (int i = 0; i < MR; ++i) {
+    NT_UNROLL for (int i = 0; i < MR; ++i) {
       const __m512 av = _mm512_set1_ps(a[i * a_rs]);
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+      NT_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
     }
   }
   const __m512 bt = _mm512_set1_ps(beta);
-  for (int i = 0; i < MR; ++i) {
+  NT_UNROLL for (int i = 0; i < MR; ++i) {
     float* c = C + i * ldc;
-    for (int v = 0; v < NV; ++v) {
+    NT_UNROLL for (int v = 0; v < NV; ++v) {
       const __mmask16 m = v == NV - 1 ? mlast : static_cast<__mmask16>(0xFFFF);
       __m512 r = acc[i][v];
       if (beta != 0.0f) r = _mm512_fmadd_ps(bt, _mm512_maskz_loadu_ps(m, c + 16 * v), r);
