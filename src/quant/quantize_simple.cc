@@ -16,13 +16,6 @@
 
 namespace nt::quant {
 
-int nearest_int(float x) {
-  float biased = x + 12582912.f;  // 1.5 * 2^23: the low mantissa bits now hold round(x)
-  int32_t bits;
-  std::memcpy(&bits, &biased, sizeof(bits));
-  return (bits & 0x007fffff) - 0x00400000;
-}
-
 void quantize_row_f32(const float* x, float* y, int64_t n) { std::memcpy(y, x, sizeof(float) * n); }
 
 void quantize_row_f16(const float* x, uint16_t* y, int64_t n) {

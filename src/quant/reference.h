@@ -6,13 +6,21 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "quant/blocks.h"
 
 namespace nt::quant {
 
 // ggml's round-to-nearest (ties to even) for |x| < 2^22, via the 1.5*2^23 bias trick. Bit-exact with ggml.
-int nearest_int(float x);
+// Inline: the K-quant scale searches call it for every element of every candidate scale, and an out-of-line call
+// kept their loops from vectorizing.
+inline int nearest_int(float x) {
+  const float biased = x + 12582912.f;  // 1.5 * 2^23: the low mantissa bits now hold round(x)
+  int32_t bits;
+  std::memcpy(&bits, &biased, sizeof(bits));
+  return (bits & 0x007fffff) - 0x00400000;
+}
 
 // --- dequantize: blocks -> f32 -------------------------------------------------------------------
 void dequantize_row_f32(const float* x, float* y, int64_t n);
