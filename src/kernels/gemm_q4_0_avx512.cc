@@ -176,17 +176,19 @@ void micro_packed_tile(const uint8_t* g, size_t ws, int64_t nb, int64_t ib0, int
 }
 
 // --- stored rows: 4 rows per register, 8 rows per tile ---------------------------------------------------------
-inline __m512i load4(const uint8_t* const* rows, size_t off) {
-  __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + off)));
-  v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + off)), 1);
-  v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + off)), 2);
-  return _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + off)), 3);
+// Rows j0 .. j0 + 3 of the tile, 16 bytes each from `off`, one per 128-bit lane.
+template <class Rows>
+inline __m512i load4(const Rows& rows, int j0, size_t off) {
+  __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rows.at(j0) + off)));
+  v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows.at(j0 + 1) + off)), 1);
+  v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows.at(j0 + 2) + off)), 2);
+  return _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows.at(j0 + 3) + off)), 3);
 }
 
-// Rows 0..7 (a short tile repeats its last row) × RN tokens. After the reduction, 128-bit lane j holds
+// Rows 0..7 (TileRows8 or RowList8) × RN tokens. After the reduction, 128-bit lane j holds
 // [row j, row 4 + j, row j, row 4 + j]; the scales are permuted to match.
-template <int RN>
-void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
+template <int RN, class Rows>
+void micro_rows(const Rows& rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                 int64_t n_in, float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   const __m512i scale_lanes = _mm512_setr_epi32(0, 4, 0, 4, 1, 5, 1, 5, 2, 6, 2, 6, 3, 7, 3, 7);
@@ -195,16 +197,10 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
   for (int64_t ib = 0; ib < nb; ++ib) {
     const size_t off = static_cast<size_t>(ib) * 18;
     prefetch_tile_share<3>(ahead, ib, step);  // 8 rows x 18 bytes = 144 bytes per block step
-    const __m512i wa = load4(rows, off + 2), wb = load4(rows + 4, off + 2);
+    const __m512i wa = load4(rows, 0, off + 2), wb = load4(rows, 4, off + 2);
     const __m512i lo_a = _mm512_and_si512(wa, m4), hi_a = _mm512_and_si512(_mm512_srli_epi16(wa, 4), m4);
     const __m512i lo_b = _mm512_and_si512(wb, m4), hi_b = _mm512_and_si512(_mm512_srli_epi16(wb, 4), m4);
-    uint64_t h0 = 0, h1 = 0;
-    NT_UNROLL for (int j = 0; j < 4; ++j) {
-      h0 |= u16_at(rows[j] + off) << (16 * j);
-      h1 |= u16_at(rows[4 + j] + off) << (16 * j);
-    }
-    const __m256 d8 = _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(h1), static_cast<long long>(h0)));
-    const __m512 dw = _mm512_permutexvar_ps(scale_lanes, _mm512_castps256_ps512(d8));
+    const __m512 dw = _mm512_permutexvar_ps(scale_lanes, _mm512_castps256_ps512(row_scales8(rows, off)));
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const int8_t* b = yq + t * n_in + ib * 32;
       const __m512i ylo = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
@@ -263,11 +259,11 @@ void tile_q4_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
   const int64_t nb = a.n_in / 32;
   const int64_t ahead = prefetch_rows_ahead(ws, 8);
   for_tiles<kTokensRows>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
-    const uint8_t* rows[8];
-    row_pointers(w, ws, r, nrows, 8, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy,
-                   w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 8, nb));
+    with_tile_rows8(w, ws, r, nrows, [&](const auto& rows) {
+      micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r,
+                     ldy, w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 8, nb));
+    });
   });
 }
 

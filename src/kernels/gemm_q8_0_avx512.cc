@@ -137,8 +137,8 @@ inline __m512i totals8(__m512i s0, __m512i s1, __m512i s2, __m512i s3) {
   return _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
-template <int RN>
-void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
+template <int RN, class Rows>
+void micro_rows(const Rows& rows, int nrows, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
                 int64_t n_in, float* y, int64_t ldy, const uint8_t* ahead, size_t step) {
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512i scale_lanes = _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 1, 3, 5, 7, 1, 3, 5, 7);
@@ -148,21 +148,15 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
     const size_t off = static_cast<size_t>(ib) * 34;
     prefetch_tile_share<5>(ahead, ib, step);  // 8 rows x 34 bytes = 272 bytes per block step
     __m512i u[4];
-    uint64_t h0 = 0, h1 = 0;
     NT_UNROLL for (int p = 0; p < 4; ++p) {
-      const uint8_t* a = rows[2 * p] + off;
-      const uint8_t* b = rows[2 * p + 1] + off;
+      const uint8_t* a = rows.at(2 * p) + off;
+      const uint8_t* b = rows.at(2 * p + 1) + off;
       const __m512i w = _mm512_inserti64x4(
           _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 2))),
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2)), 1);
       u[p] = _mm512_xor_si512(w, bias);
     }
-    NT_UNROLL for (int j = 0; j < 4; ++j) {
-      h0 |= u16_at(rows[j] + off) << (16 * j);
-      h1 |= u16_at(rows[4 + j] + off) << (16 * j);
-    }
-    const __m256 d8 = _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(h1), static_cast<long long>(h0)));
-    const __m512 dw = _mm512_permutexvar_ps(scale_lanes, _mm512_castps256_ps512(d8));
+    const __m512 dw = _mm512_permutexvar_ps(scale_lanes, _mm512_castps256_ps512(row_scales8(rows, off)));
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const __m512i yv =
           _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(yq + t * n_in + ib * 32)));
@@ -208,11 +202,11 @@ void tile_q8_0(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0
   const int64_t nb = a.n_in / 32;
   const int64_t ahead = prefetch_rows_ahead(ws, 8);
   for_tiles<kTokensRows>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
-    const uint8_t* rows[8];
-    row_pointers(w, ws, r, nrows, 8, rows);
     const int64_t tt = t0 + t;
-    micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r, ldy,
-                   w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 8, nb));
+    with_tile_rows8(w, ws, r, nrows, [&](const auto& rows) {
+      micro_rows<RN>(rows, nrows, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.ybias + tt * nb, a.n_in, y + t * ldy + r,
+                     ldy, w + static_cast<size_t>(r + ahead) * ws, tile_share(ws, 8, nb));
+    });
   });
 }
 

@@ -154,5 +154,53 @@ inline void row_pointers(const uint8_t* w, size_t ws, int64_t r, int nrows, int 
   for (int j = 0; j < n; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
 }
 
+// The rows of an 8-row stored-row tile, for kernels templated on how they are addressed: at(j) is row j.
+// A whole tile's rows are ws bytes apart and are addressed from two pointers (rows 0-3 and 4-7) with the strides
+// ws and 3·ws, four registers in all: the 8 row pointers of a RowList8 did not fit beside a kernel's own and were
+// reloaded from the stack on every block (AVX-512 Q4_0, one token: 30B-A3B experts in decode).
+struct TileRows8 {
+  const uint8_t* p0;
+  const uint8_t* p4;
+  size_t ws, ws3;
+  TileRows8(const uint8_t* first, size_t stride) : p0(first), p4(first + 4 * stride), ws(stride), ws3(3 * stride) {}
+  const uint8_t* at(int j) const {
+    const uint8_t* p = j < 4 ? p0 : p4;
+    switch (j & 3) {
+      case 0: return p;
+      case 1: return p + ws;
+      case 2: return p + 2 * ws;
+      default: return p + ws3;
+    }
+  }
+};
+
+// A short tile (fewer than 8 rows), its last row repeated (row_pointers).
+struct RowList8 {
+  const uint8_t* rows[8];
+  RowList8(const uint8_t* w, size_t ws, int64_t r, int nrows) { row_pointers(w, ws, r, nrows, 8, rows); }
+  const uint8_t* at(int j) const { return rows[j]; }
+};
+
+// Calls f(rows) with the tile's rows as a TileRows8 when the tile is whole, else as a RowList8.
+template <class F>
+inline void with_tile_rows8(const uint8_t* w, size_t ws, int64_t r, int nrows, F&& f) {
+  if (nrows == 8) f(TileRows8(w + static_cast<size_t>(r) * ws, ws));
+  else f(RowList8(w, ws, r, nrows));
+}
+
+// The fp16 values at rows.at(j) + off for j = 0..7 (a stored-row tile's block scales), as 8 floats.
+template <class Rows>
+inline __m256 row_scales8(const Rows& rows, size_t off) {
+  __m128i h = _mm_cvtsi32_si128(static_cast<int>(u16_at(rows.at(0) + off)));
+  h = _mm_insert_epi16(h, static_cast<int>(u16_at(rows.at(1) + off)), 1);
+  h = _mm_insert_epi16(h, static_cast<int>(u16_at(rows.at(2) + off)), 2);
+  h = _mm_insert_epi16(h, static_cast<int>(u16_at(rows.at(3) + off)), 3);
+  h = _mm_insert_epi16(h, static_cast<int>(u16_at(rows.at(4) + off)), 4);
+  h = _mm_insert_epi16(h, static_cast<int>(u16_at(rows.at(5) + off)), 5);
+  h = _mm_insert_epi16(h, static_cast<int>(u16_at(rows.at(6) + off)), 6);
+  h = _mm_insert_epi16(h, static_cast<int>(u16_at(rows.at(7) + off)), 7);
+  return _mm256_cvtph_ps(h);
+}
+
 }  // namespace
 }  // namespace nt::kernels
