@@ -136,17 +136,16 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
       lo01 = _mm256_and_si256(w01, m4), hi01 = _mm256_and_si256(_mm256_srli_epi16(w01, 4), m4);
       lo23 = _mm256_and_si256(w23, m4), hi23 = _mm256_and_si256(_mm256_srli_epi16(w23, 4), m4);
     }
-    uint64_t hs = 0;
-    NT_UNROLL for (int j = 0; j < 4; ++j) hs |= u16_at(rows[j] + off) << (16 * j);
-    const __m128 d4 = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hs)));
-    const __m256 dw = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(d4), scale_lanes);
+    // The 4 rows' fp16 values at byte `at` of the block, in the lanes of the reduced sums.
+    auto row_halfs = [&](size_t at) {
+      uint64_t h = 0;
+      NT_UNROLL for (int j = 0; j < 4; ++j) h |= u16_at(rows[j] + off + at) << (16 * j);
+      return _mm256_permutevar8x32_ps(
+          _mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(h)))), scale_lanes);
+    };
+    const __m256 dw = row_halfs(0);
     __m256 mw = _mm256_setzero_ps();
-    if constexpr (L.min) {
-      uint64_t ms = 0;
-      NT_UNROLL for (int j = 0; j < 4; ++j) ms |= u16_at(rows[j] + off + 2) << (16 * j);
-      mw = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(ms)))),
-                                    scale_lanes);
-    }
+    if constexpr (L.min) mw = row_halfs(2);  // the block's min m
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const int8_t* b = yq + t * n_in + ib * 32;
       const __m256i ylo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
