@@ -157,11 +157,16 @@ void pack_q6_K_block(const BlockQ6_K& b, int j, uint8_t* rec) {
   std::memcpy(rec + 2 * j, &b.d, 2);
   for (int s = 0; s < 16; ++s) rec[32 + 16 * s + j] = static_cast<uint8_t>(b.scales[s]);
   for (int h = 0; h < 2; ++h) {
-    for (int k = 0; k < 8; ++k) {  // column triple 8h + k
+    for (int k = 0; k < 8; ++k) {  // column triple 8h + k: elements 4k..4k+3 of chunks 4h..4h+3 (q0..q3 below)
       uint8_t* t = rec + 288 + 192 * (8 * h + k) + 4 * j;
-      std::memcpy(t, b.ql + 64 * h + 4 * k, 4);
-      std::memcpy(t + 64, b.ql + 64 * h + 32 + 4 * k, 4);
-      std::memcpy(t + 128, b.qh + 32 * h + 4 * k, 4);
+      for (int i = 0; i < 4; ++i) {
+        const int lo = b.ql[64 * h + 4 * k + i], hi = b.ql[64 * h + 32 + 4 * k + i], top = b.qh[32 * h + 4 * k + i];
+        const int q0 = (lo & 0xF) | (top & 3) << 4, q1 = (hi & 0xF) | (top >> 2 & 3) << 4;
+        const int q2 = lo >> 4 | (top >> 4 & 3) << 4, q3 = hi >> 4 | (top >> 6 & 3) << 4;
+        t[i] = static_cast<uint8_t>(q0 | (q3 & 3) << 6);
+        t[64 + i] = static_cast<uint8_t>(q1 | (q3 >> 2 & 3) << 6);
+        t[128 + i] = static_cast<uint8_t>(q2 | (q3 >> 4) << 6);
+      }
     }
   }
 }

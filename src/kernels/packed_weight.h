@@ -25,9 +25,10 @@
 //     super-block against 176 stored.
 //   kQ6_KRows16 (AVX-512 Q6_K route): rows in groups of 16; for group g and super-block b one 3360-byte record: the
 //     16 rows' fp16 d (32 bytes), their int8 scales (16 × 16: sub-block j's scale of row r at 32 + 16j + r), then
-//     16 triples of 64-byte quant columns in reading order: triple 8h + k holds ql bytes 64h + 4k .. + 3, ql bytes
-//     64h + 32 + 4k .. + 3 and qh bytes 32h + 4k .. + 3, row r at 4r..4r+3 of each column. 210 bytes per row and
-//     super-block, as stored.
+//     16 triples of 64-byte quant columns in reading order: triple 8h + k holds elements 4k .. 4k + 3 of the four
+//     32-element chunks 4h .. 4h + 3 (6-bit quants q0..q3, row r at 4r..4r+3 of each column), column c's byte =
+//     q_c | (bits 2c, 2c + 1 of q3) << 6, so three chunks unpack with one AND each and the fourth from the columns'
+//     top bits. 210 bytes per row and super-block, as stored.
 //   kStoredRows (types without a packed layout whose fast route reads the stored rows, e.g. Q6_K, Q4_K, BF16): the
 //     stored rows byte for byte, copied into 2 MiB pages. A pass over the weight then takes 1/512 of the TLB misses
 //     it takes over the mapped file's 4 KiB pages; on a virtual machine with shadow page tables a refill can cost
