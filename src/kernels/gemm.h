@@ -30,6 +30,8 @@ struct Act {
   // Packed Q4_K route: [T, n_in / 256, 4], pair p of a super-block = the int16 sums of its 32-element chunks 2p (low
   // half) and 2p + 1 (high half), from q8k's bsums.
   const int32_t* q8k_bsum2 = nullptr;
+  // Packed Q6_K route: [T, n_in / 256, 16], −32 · q8k's bsums (each 16-element sub-block's start value).
+  const int32_t* q8k_bias32 = nullptr;
   // fp32: [T, n_in].
   const float* x = nullptr;
   // fp32 in the NVFP4 kernels' column order (pair_order): [T, n_in].
@@ -132,7 +134,7 @@ void tile_q5_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& 
 // Q5_K in the kQ5_KRows16 layout (gemm_q4_K_avx512.cc), as tile_q4_K_packed; bitwise the AVX2 tile_q5_K.
 void tile_q5_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
-// Q6_K in the kQ6_KRows16 layout (gemm_q6_K_avx512.cc), as tile_q4_K_packed (without Act::q8k_bsum2).
+// Q6_K in the kQ6_KRows16 layout (gemm_q6_K_avx512.cc), as tile_q4_K_packed with Act::q8k_bias32 (not q8k_bsum2).
 void tile_q6_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
 // ModelOpt FP8 / NVFP4 (gemm_fp_avx512.cc), as the AVX2 kernels of the same name take them; their own operation

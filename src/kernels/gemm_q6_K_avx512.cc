@@ -7,8 +7,8 @@
 // elements 4k..4k+3 of four chunks: chunk c < 3 in the low 6 bits of column c, chunk 3 in the three columns' top two
 // bits (9 operations per triple, against 13 for ql / qh columns as stored: one core, 8B mlp_up shape, alternating
 // builds, 3 runs: GEMM of 128 tokens 266-270 -> 279-287 GFLOP/s, one-token GEMV from L2 50.3-50.6 -> 55.5-57.5 GB/s).
-// A sub-block's sum starts from −32·bsum_j (broadcast), takes 4 vpdpbusd per token and is scaled by its per-row int8
-// scale (vpmulld).
+// A sub-block's sum starts from −32·bsum_j (broadcast from Act::q8k_bias32), takes 4 vpdpbusd per token and is scaled
+// by its per-row int8 scale (vpmulld).
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include "kernels/gemm.h"
 #include "kernels/simd.h"
@@ -28,8 +28,10 @@ constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bs
 constexpr int kTokens = 4;         // tokens per register tile
 
 // One group × RN tokens over all nb super-blocks; y[t * ldy + r] for token t, row r (rows past `m` not written).
+// bias: the tokens' Act::q8k_bias32 rows (16 · nb apart).
 template <int RN>
-void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, float* y, int64_t ldy, __mmask16 m) {
+void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, const int32_t* bias, float* y, int64_t ldy,
+           __mmask16 m) {
   const __m512i m3 = _mm512_set1_epi8(0x03), m4 = _mm512_set1_epi8(0x0F), m6 = _mm512_set1_epi8(0x3F);
   __m512 acc[RN];
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = _mm512_setzero_ps();
@@ -44,10 +46,7 @@ void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, floa
         __m512i dot[4][RN];  // chunk 4h + q, sub-block 2(4h + q) + part
         NT_UNROLL for (int q = 0; q < 4; ++q) {
           const int j = 2 * (4 * h + q) + part;
-          NT_UNROLL for (int t = 0; t < RN; ++t) {
-            const int32_t bsum = i16_at(yk + t * ystride + ib * kQ8KBytes + 260 + 2 * j);
-            dot[q][t] = _mm512_set1_epi32(-32 * bsum);
-          }
+          NT_UNROLL for (int t = 0; t < RN; ++t) dot[q][t] = _mm512_set1_epi32(bias[(t * nb + ib) * 16 + j]);
         }
         NT_UNROLL for (int kk = 0; kk < 4; ++kk) {
           const int k = 4 * part + kk;
@@ -93,8 +92,8 @@ void tile_q6_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   const size_t ystride = static_cast<size_t>(nb) * kQ8KBytes;
   const uint8_t* yk = static_cast<const uint8_t*>(a.q8k) + static_cast<size_t>(t0) * ystride;
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
-    micro<RN>(w + static_cast<size_t>(r / 16) * ws, nb, yk + t * ystride, ystride, y + t * ldy + r, ldy,
-              static_cast<__mmask16>((1u << nrows) - 1));
+    micro<RN>(w + static_cast<size_t>(r / 16) * ws, nb, yk + t * ystride, ystride, a.q8k_bias32 + (t0 + t) * nb * 16,
+              y + t * ldy + r, ldy, static_cast<__mmask16>((1u << nrows) - 1));
   });
 }
 

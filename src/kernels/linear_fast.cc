@@ -32,6 +32,7 @@ struct Plan {
   const char* name = "";
   const PackedWeight* packed = nullptr;  // tile reads this copy (row block r0 at data + r0 / 16 · group_bytes)
   bool bsum_pairs = false;               // the kernel wants Act::q8k_bsum2
+  bool bsum_bias32 = false;              // the kernel wants Act::q8k_bias32
 };
 
 // The kernel of `isa`, else of the best lower set that has one (AVX-512 falls back to AVX2 kernels).
@@ -69,6 +70,7 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
     if (p.tile != nullptr) {
       p.weight_offset = weight_offset_of(p.tile);
       p.bsum_pairs = p.tile == &avx512::tile_q4_K_packed || p.tile == &avx512::tile_q5_K_packed;
+      p.bsum_bias32 = p.tile == &avx512::tile_q6_K_packed;
       p.packed = packed;
       return p;
     }
@@ -239,7 +241,7 @@ struct Prepared {
   PackedWeight repack;  // the layout run_blocks packs row blocks into (plan.packed points here), if it does
   Scratch<int8_t> qs;
   Scratch<float> d, xp;
-  Scratch<int32_t> ybias, bsum2;
+  Scratch<int32_t> ybias, bsum2, bias32;
   Scratch<BlockQ8_K> q8k;
 };
 
@@ -295,9 +297,15 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
       const int64_t nb = n_in / kQK_K;
       p.q8k.reset(static_cast<size_t>(T * nb));
       if (p.plan.bsum_pairs) p.bsum2.reset(static_cast<size_t>(T * nb * 4));
+      if (p.plan.bsum_bias32) p.bias32.reset(static_cast<size_t>(T * nb * 16));
       rows([&](int64_t t) {
         BlockQ8_K* q = p.q8k.data() + t * nb;
         quantize_act_q8_K(isa, x + t * n_in, n_in, q);
+        if (p.plan.bsum_bias32) {
+          int32_t* o = p.bias32.data() + t * nb * 16;
+          for (int64_t b = 0; b < nb; ++b)
+            for (int j = 0; j < 16; ++j) o[b * 16 + j] = -32 * q[b].bsums[j];
+        }
         if (!p.plan.bsum_pairs) return;
         for (int64_t b = 0; b < nb; ++b) {
           for (int j = 0; j < 4; ++j) {  // chunks 2j, 2j + 1: 16-element sums 4j .. 4j + 3 (|sum| <= 4096)
@@ -309,6 +317,7 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
       });
       a.q8k = p.q8k.data();
       a.q8k_bsum2 = p.plan.bsum_pairs ? p.bsum2.data() : nullptr;
+      a.q8k_bias32 = p.plan.bsum_bias32 ? p.bias32.data() : nullptr;
       break;
     }
     case ActKind::kF32:
