@@ -30,12 +30,6 @@ inline int32_t i32_at(const int8_t* p) {
   return v;
 }
 
-inline int16_t i16_at(const uint8_t* p) {
-  int16_t v;
-  __builtin_memcpy(&v, p, 2);
-  return v;
-}
-
 inline float f32_at(const uint8_t* p) {
   float v;
   __builtin_memcpy(&v, p, 4);
