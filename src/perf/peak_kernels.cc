@@ -3,12 +3,15 @@
 
 namespace nt::perf::scalar {
 
+// b is re-read from a volatile every iteration and each chain has its own multiplier and start, so no product can
+// be hoisted out of the loop or shared between chains (equal chains would be computed once).
 double f32_fma_loop(int64_t iters, float seed, float* sink) {
-  float a = seed, b = 1.0f - seed * 1e-7f;
-  float c[16];
-  for (float& x : c) x = a;
+  volatile float vb = 1.0f - seed * 1e-7f;
+  float a[16], c[16];
+  for (int j = 0; j < 16; ++j) a[j] = c[j] = seed + static_cast<float>(j);
   for (int64_t i = 0; i < iters; ++i) {
-    for (float& x : c) x = a * b + x;
+    const float b = vb;
+    for (int j = 0; j < 16; ++j) c[j] = a[j] * b + c[j];
   }
   float s = 0;
   for (float x : c) s += x;
@@ -17,9 +20,11 @@ double f32_fma_loop(int64_t iters, float seed, float* sink) {
 }
 
 double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink) {
-  const int8_t a = static_cast<int8_t>(seed & 0x3f), b = 3;
+  const int8_t a = static_cast<int8_t>(seed & 0x3f);
+  volatile int8_t vb = 3;  // re-read every iteration, as in f32_fma_loop
   uint32_t c[16] = {0};  // unsigned: a long run wraps (defined) where int32 lanes would overflow
   for (int64_t i = 0; i < iters; ++i) {
+    const int8_t b = vb;
     for (int j = 0; j < 16; ++j) c[j] += static_cast<uint32_t>(static_cast<int8_t>(a + j) * b);
   }
   uint32_t s = 0;

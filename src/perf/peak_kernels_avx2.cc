@@ -1,5 +1,7 @@
 // AVX2 roofline loops: 10 independent chains per instruction sequence (enough to cover its latency on
-// current cores), registers only; `asm volatile` keeps the operands opaque so nothing is hoisted.
+// current cores), registers only; `asm volatile` keeps the operands opaque so nothing is hoisted, and every chain
+// starts from its own value so that none is a copy of another the compiler could drop (as in
+// peak_kernels_avx512.cc).
 #include <immintrin.h>
 
 #include "perf/peak_kernels.h"
@@ -8,7 +10,11 @@ namespace nt::perf::avx2 {
 
 double f32_fma_loop(int64_t iters, float seed, float* sink) {
   __m256 a = _mm256_set1_ps(seed), b = _mm256_set1_ps(1.0f - seed * 1e-7f);
-  __m256 c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a;
+  __m256 c0 = a, c1 = _mm256_add_ps(a, _mm256_set1_ps(1)), c2 = _mm256_add_ps(a, _mm256_set1_ps(2)),
+         c3 = _mm256_add_ps(a, _mm256_set1_ps(3)), c4 = _mm256_add_ps(a, _mm256_set1_ps(4)),
+         c5 = _mm256_add_ps(a, _mm256_set1_ps(5)), c6 = _mm256_add_ps(a, _mm256_set1_ps(6)),
+         c7 = _mm256_add_ps(a, _mm256_set1_ps(7)), c8 = _mm256_add_ps(a, _mm256_set1_ps(8)),
+         c9 = _mm256_add_ps(a, _mm256_set1_ps(9));
   for (int64_t i = 0; i < iters; ++i) {
     __asm__ volatile("" : "+x"(a), "+x"(b));
     c0 = _mm256_fmadd_ps(a, b, c0);
@@ -36,20 +42,27 @@ double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink) {
   // the sequence every AVX2 int8 dot product kernel issues per 32 multiply-adds.
   __m256i a = _mm256_set1_epi8(static_cast<char>(seed & 0x3f)), b = _mm256_set1_epi8(3);
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0,
-          c9 = c0;
-  for (int64_t i = 0; i < iters; ++i) {
+  __m256i c0 = _mm256_set1_epi32(0), c1 = _mm256_set1_epi32(1), c2 = _mm256_set1_epi32(2), c3 = _mm256_set1_epi32(3),
+          c4 = _mm256_set1_epi32(4), c5 = _mm256_set1_epi32(5), c6 = _mm256_set1_epi32(6), c7 = _mm256_set1_epi32(7),
+          c8 = _mm256_set1_epi32(8), c9 = _mm256_set1_epi32(9);
+  // The products do not depend on the chains, so equal ones would be computed once: the operands are made opaque
+  // again before each step (no instruction; the compiler can no longer tell two steps' operands equal). Step k
+  // multiplies (k & 1 ? b : a) by (k & 2 ? b : a).
+  auto step = [&](__m256i& c, int k) {
     __asm__ volatile("" : "+x"(a), "+x"(b));
-    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
-    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), ones));
-    c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(_mm256_maddubs_epi16(a, a), ones));
-    c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(_mm256_maddubs_epi16(b, b), ones));
-    c4 = _mm256_add_epi32(c4, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
-    c5 = _mm256_add_epi32(c5, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), ones));
-    c6 = _mm256_add_epi32(c6, _mm256_madd_epi16(_mm256_maddubs_epi16(a, a), ones));
-    c7 = _mm256_add_epi32(c7, _mm256_madd_epi16(_mm256_maddubs_epi16(b, b), ones));
-    c8 = _mm256_add_epi32(c8, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
-    c9 = _mm256_add_epi32(c9, _mm256_madd_epi16(_mm256_maddubs_epi16(b, a), ones));
+    c = _mm256_add_epi32(c, _mm256_madd_epi16(_mm256_maddubs_epi16(k & 1 ? b : a, k & 2 ? b : a), ones));
+  };
+  for (int64_t i = 0; i < iters; ++i) {
+    step(c0, 2);
+    step(c1, 1);
+    step(c2, 0);
+    step(c3, 3);
+    step(c4, 2);
+    step(c5, 1);
+    step(c6, 0);
+    step(c7, 3);
+    step(c8, 2);
+    step(c9, 1);
   }
   __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)),
                                _mm256_add_epi32(_mm256_add_epi32(c4, c5),
