@@ -89,8 +89,10 @@ bool has_group_layout(const TensorView& w);
 // For such a w: the layout and group_bytes of its packed copy (data null), and groups [g0, g1) of that copy written
 // to dst ((g1 − g0) · group_bytes bytes) on the calling thread. Prefill packs the row blocks of weights that were
 // not packed at load (routed experts) this way, just before multiplying them (kernels/linear_fast.cc).
+// With `simd`, whole Q4_0 / Q8_0 groups go through the AVX-512 writer where the CPU has it (kernels/pack_simd.h),
+// the same bytes as the portable one.
 PackedWeight group_layout(const TensorView& w);
-void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst);
+void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, bool simd = true);
 
 // The packed copy of w in its own allocation (null when packing_applies(w) is false or memory runs out).
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool);

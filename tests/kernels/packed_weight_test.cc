@@ -102,6 +102,33 @@ TEST(PackedWeight, LargeWeightsOfOtherTypesGetAStoredRowsCopy) {
   }
 }
 
+// The AVX-512 writer of whole Q4_0 / Q8_0 groups (kernels/pack_simd.h, which prefill uses to repack mapped experts)
+// writes the portable writer's bytes: every group of weights with whole and partial last groups, short and long rows.
+TEST(PackedWeight, SimdWriterWritesThePortableBytes) {
+  if (!kernels::isa_available(Isa::kAvx512)) GTEST_SKIP() << "no AVX-512 writer on this CPU";
+  for (const test::WType& ty : {kQ4_0, kQ8_0}) {
+    for (int64_t out : {16, 37, 48, 130}) {
+      for (int64_t in : {32, 96, 2688}) {
+        auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 7 + in));
+        const kernels::PackedWeight layout = kernels::group_layout(w.l.w);
+        const int64_t groups = (out + kernels::kPackedGroupRows - 1) / kernels::kPackedGroupRows;
+        std::vector<uint8_t> simd(static_cast<size_t>(groups) * layout.group_bytes, 0xA5);
+        std::vector<uint8_t> portable(simd.size(), 0x5A);  // different filler: a byte neither writes would differ
+        kernels::pack_groups(w.l.w, 0, groups, simd.data(), true);
+        kernels::pack_groups(w.l.w, 0, groups, portable.data(), false);
+        EXPECT_TRUE(simd == portable) << ty.name << " " << out << "x" << in;
+        // one group from the middle, as a prefill thread packs its share
+        if (groups > 2) {
+          std::vector<uint8_t> one(layout.group_bytes);
+          kernels::pack_groups(w.l.w, 1, 2, one.data(), true);
+          EXPECT_TRUE(std::equal(one.begin(), one.end(), portable.begin() + static_cast<ptrdiff_t>(layout.group_bytes)))
+              << ty.name << " " << out << "x" << in << " group 1";
+        }
+      }
+    }
+  }
+}
+
 TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
