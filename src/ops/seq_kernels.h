@@ -48,6 +48,12 @@ struct SeqKernels {
   double (*gate_silu_ss)(const float* y, const float* z, int64_t n, float* out);
   // h[i] = max(h[i], 0)² in place (x > 0 ? x² : 0, so NaN gives 0).
   void (*relu_sq)(float* h, int64_t n);
+  // out[i·ldo + j] = w_j · x_i (w_j = w + j·ldw, x_i = x + i·ldx, n terms) for i < nx, j < nw, each in the operation
+  // order of dot_f32 (ops/linear.h): 16 lane sums over the whole steps of 16 (a multiply, then an add), a
+  // sequential sum of the rest, then that sum plus lanes 0..15 in order. So every set gives dot_f32's bits. (The MoE
+  // router's logits: a gate row is read once for several tokens.)
+  void (*dots)(int64_t nx, int64_t nw, int64_t n, const float* x, int64_t ldx, const float* w, int64_t ldw, float* out,
+               int64_t ldo);
 };
 
 namespace scalar {

@@ -362,9 +362,63 @@ void relu_sq(float* h, int64_t n) {
   }
 }
 
+// A product the compiler may not fuse with the add that follows (GCC contracts a vector multiply and add into an FMA
+// here, -mfma, whatever the language standard; dot_f32's baseline build has no FMA): an empty asm hides it.
+inline __m256 product(__m256 a, __m256 b) {
+  __m256 p = _mm256_mul_ps(a, b);
+  __asm__("" : "+x"(p));
+  return p;
+}
+inline __m128 product_ss(__m128 a, __m128 b) {
+  __m128 p = _mm_mul_ss(a, b);
+  __asm__("" : "+x"(p));
+  return p;
+}
+
+// NI tokens × one gate row: dot_f32's 16 lanes as two 8-lane halves per token (a multiply, then an add), its tail and
+// final sum in scalar intrinsics.
+template <int NI>
+void dots_tile(int64_t n, const float* x, int64_t ldx, const float* wj, float* out, int64_t ldo) {
+  __m256 lo[NI], hi[NI];
+  NT_UNROLL for (int t = 0; t < NI; ++t) lo[t] = hi[t] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= n; k += 16) {
+    const __m256 w0 = _mm256_loadu_ps(wj + k), w1 = _mm256_loadu_ps(wj + k + 8);
+    NT_UNROLL for (int t = 0; t < NI; ++t) {
+      lo[t] = _mm256_add_ps(lo[t], product(w0, _mm256_loadu_ps(x + t * ldx + k)));
+      hi[t] = _mm256_add_ps(hi[t], product(w1, _mm256_loadu_ps(x + t * ldx + k + 8)));
+    }
+  }
+  NT_UNROLL for (int t = 0; t < NI; ++t) {
+    __m128 s = _mm_setzero_ps();
+    for (int64_t r = k; r < n; ++r) s = _mm_add_ss(s, product_ss(_mm_load_ss(wj + r), _mm_load_ss(x + t * ldx + r)));
+    alignas(32) float lanes[16];
+    _mm256_store_ps(lanes, lo[t]);
+    _mm256_store_ps(lanes + 8, hi[t]);
+    for (int l = 0; l < 16; ++l) s = _mm_add_ss(s, _mm_load_ss(lanes + l));
+    out[t * ldo] = _mm_cvtss_f32(s);
+  }
+}
+
+void dots(int64_t nx, int64_t nw, int64_t n, const float* x, int64_t ldx, const float* w, int64_t ldw, float* out,
+          int64_t ldo) {
+  for (int64_t i = 0; i < nx; i += 4) {  // 4 tokens per pass over the gate rows (8 of the 16 registers accumulate)
+    const float* xi = x + i * ldx;
+    for (int64_t j = 0; j < nw; ++j) {
+      float* o = out + i * ldo + j;
+      switch (nx - i < 4 ? nx - i : 4) {
+        case 4: dots_tile<4>(n, xi, ldx, w + j * ldw, o, ldo); break;
+        case 3: dots_tile<3>(n, xi, ldx, w + j * ldw, o, ldo); break;
+        case 2: dots_tile<2>(n, xi, ldx, w + j * ldw, o, ldo); break;
+        default: dots_tile<1>(n, xi, ldx, w + j * ldw, o, ldo); break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const SeqKernels kSeqKernels{"avx2",        gemm,        decay_mask, scan_head,    conv_silu, qk_scores,
-                             exp_shift_sum, sum_squares, scale_mul,  gate_silu_ss, relu_sq};
+                             exp_shift_sum, sum_squares, scale_mul,  gate_silu_ss, relu_sq, dots};
 
 }  // namespace nt::kernels::avx2

@@ -13,6 +13,7 @@
 #include "core/thread_pool.h"
 #include "ops/attention.h"
 #include "ops/norm.h"
+#include "ops/linear.h"
 #include "ops/seq_kernels.h"
 #include "ops/ssm.h"
 
@@ -37,6 +38,29 @@ double max_rel_err(const std::vector<float>& a, const std::vector<float>& b) {
   double e = 0;
   for (size_t i = 0; i < a.size(); ++i) e = std::max(e, std::fabs(double(a[i]) - b[i]) / (1.0 + std::fabs(b[i])));
   return e;
+}
+
+// The MoE router's dots: every set gives dot_f32's bits (its lane sums, tail and final order), for lengths around the
+// 16-element steps, token counts around the 4-token tiles, and strided rows.
+TEST(SeqKernels, DotsAreBitwiseDotF32) {
+  for (auto* k : kernel_sets()) {
+    for (int64_t n : {1, 15, 16, 17, 40, 2688}) {
+      for (int64_t nx : {1, 3, 4, 5, 9}) {
+        const int64_t nw = 7, ldx = n + 3, ldw = n + 5, ldo = nw + 2;
+        const auto x = randn(static_cast<size_t>(nx * ldx), static_cast<uint32_t>(n + nx));
+        const auto w = randn(static_cast<size_t>(nw * ldw), static_cast<uint32_t>(7 * n + nx));
+        std::vector<float> out(static_cast<size_t>(nx * ldo), -1.0f);
+        k->dots(nx, nw, n, x.data(), ldx, w.data(), ldw, out.data(), ldo);
+        for (int64_t i = 0; i < nx; ++i) {
+          for (int64_t j = 0; j < nw; ++j) {
+            const float want = dot_f32(w.data() + j * ldw, x.data() + i * ldx, n);
+            ASSERT_EQ(std::memcmp(&out[static_cast<size_t>(i * ldo + j)], &want, 4), 0)
+                << k->name << " n " << n << " token " << i << " row " << j << ": " << out[i * ldo + j] << " vs " << want;
+          }
+        }
+      }
+    }
+  }
 }
 
 // The AVX-512 set's GEMM keeps the AVX2 kernel's per-element operations and row blocking: bitwise equal, for column
