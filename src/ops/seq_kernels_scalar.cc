@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "core/cpu_features.h"
+#include "ops/linear.h"
 #include "ops/seq_kernels.h"
 
 namespace nt::kernels {
@@ -113,21 +114,11 @@ void relu_sq(float* h, int64_t n) {
   }
 }
 
+// dot_f32 itself (ops/linear.h), so the portable set is the definition the SIMD ones match.
 void dots(int64_t nx, int64_t nw, int64_t n, const float* x, int64_t ldx, const float* w, int64_t ldw, float* out,
           int64_t ldo) {
   for (int64_t i = 0; i < nx; ++i) {
-    for (int64_t j = 0; j < nw; ++j) {
-      const float *a = w + j * ldw, *b = x + i * ldx;
-      float acc[16] = {0};
-      int64_t k = 0;
-      for (; k + 16 <= n; k += 16) {
-        for (int l = 0; l < 16; ++l) acc[l] += a[k + l] * b[k + l];
-      }
-      float s = 0;
-      for (; k < n; ++k) s += a[k] * b[k];
-      for (int l = 0; l < 16; ++l) s += acc[l];
-      out[i * ldo + j] = s;
-    }
+    for (int64_t j = 0; j < nw; ++j) out[i * ldo + j] = dot_f32(w + j * ldw, x + i * ldx, n);
   }
 }
 
