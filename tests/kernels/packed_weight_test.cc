@@ -129,6 +129,25 @@ TEST(PackedWeight, SimdWriterWritesThePortableBytes) {
   }
 }
 
+// The portable writer no longer clears a whole group before writing it: every layout's whole group must write every
+// byte of its records (two buffers pre-filled with different bytes come out equal), and a short last group is cleared.
+TEST(PackedWeight, WholeGroupsWriteEveryByte) {
+  for (const test::WType& ty : {kQ4_0, kQ8_0, kQ5_0, kQ4_K, kQ5_K, kQ6_K}) {
+    const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K;
+    for (int64_t out : {16, 32, 21}) {
+      const int64_t in = k_quant ? 512 : 96;
+      auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out + in));
+      if (!kernels::has_group_layout(w.l.w)) continue;  // no packed layout for this type on this CPU
+      const kernels::PackedWeight layout = kernels::group_layout(w.l.w);
+      const int64_t groups = (out + kernels::kPackedGroupRows - 1) / kernels::kPackedGroupRows;
+      std::vector<uint8_t> a(static_cast<size_t>(groups) * layout.group_bytes, 0x00), b(a.size(), 0xFF);
+      kernels::pack_groups(w.l.w, 0, groups, a.data(), false);
+      kernels::pack_groups(w.l.w, 0, groups, b.data(), false);
+      EXPECT_TRUE(a == b) << ty.name << " " << out << "x" << in;
+    }
+  }
+}
+
 TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   if (!packing_on_this_cpu()) GTEST_SKIP() << "no packed layout for this CPU's fast route";
   ThreadPool pool1(1), pool2(2);
