@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <vector>
 
 #include <cstdlib>
@@ -192,11 +191,28 @@ void pack_q5_0_block(const BlockQ5_0& b, int j, uint8_t* rec) {
   for (int k = 0; k < 4; ++k) std::memcpy(rec + 96 + 64 * k + 4 * j, b.qs + 4 * k, 4);
 }
 
+// A writer of one whole group (16 rows from row0, row_bytes apart, nb blocks each) into its records.
+using GroupWriter = void (*)(const uint8_t* row0, size_t row_bytes, int64_t nb, uint8_t* out);
+
+// The SIMD whole-group writer of type t on this CPU (kernels/pack_simd.h), or null. 30B-A3B expert up shape repacked
+// for 24 tokens, one core (linear_bench --no-pack --gemm-t 24): the record loop of pack_record_groups was 27% of the
+// call's time, the AVX-512 writer 16%; GEMM 416-431 -> 496-509 GFLOP/s (Q4_0), 315-329 -> 386-440 (Q8_0).
+GroupWriter simd_group_writer(GgmlType t) {
+#if defined(NEMOTRON_X86)
+  if (cpu_features().avx512) {
+    if (t == GgmlType::Q4_0) return avx512::pack_q4_0_group;
+    if (t == GgmlType::Q8_0) return avx512::pack_q8_0_group;
+  }
+#endif
+  (void)t;
+  return nullptr;
+}
+
 // Groups [g0, g1) of a type with one record per block of nb = cols / (the block's inputs): Block is the stored block
 // type, pack_block writes one row's block into a record (a template argument, so it is inlined: this runs over every
-// block of the packed weights at load).
+// block of the packed weights at load). Whole groups go to `whole` instead when it is given.
 template <class Block, void (*pack_block)(const Block&, int, uint8_t*)>
-void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record, bool simd) {
+void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, size_t record, GroupWriter whole) {
   const int64_t nb = w.dim(1) / ggml_type_traits(w.qtype).block_size, rows = w.dim(0);
   const size_t group_bytes = static_cast<size_t>(nb) * record;
   for (int64_t g = g0; g < g1; ++g) {
@@ -206,19 +222,10 @@ void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* ds
     // the rows past the end. (Clearing every group first was 5% of a 30B-A3B prefill, which repacks its experts.)
     if (n < kPackedGroupRows) std::memset(out, 0, group_bytes);
     const uint8_t* first = w.data + static_cast<size_t>(g * kPackedGroupRows) * w.row_bytes();
-#if defined(NEMOTRON_X86)
-    // 30B-A3B expert up shape repacked for 24 tokens, one core (linear_bench --no-pack --gemm-t 24): the record loop
-    // below was 27% of the call's time, the AVX-512 writer 16%; GEMM 416-431 -> 496-509 GFLOP/s (Q4_0), 315-329 ->
-    // 386-440 (Q8_0).
-    if constexpr (std::is_same_v<Block, BlockQ4_0> || std::is_same_v<Block, BlockQ8_0>) {
-      if (simd && n == kPackedGroupRows && cpu_features().avx512) {
-        if constexpr (std::is_same_v<Block, BlockQ4_0>) avx512::pack_q4_0_group(first, w.row_bytes(), nb, out);
-        else avx512::pack_q8_0_group(first, w.row_bytes(), nb, out);
-        continue;
-      }
+    if (whole != nullptr && n == kPackedGroupRows) {
+      whole(first, w.row_bytes(), nb, out);
+      continue;
     }
-#endif
-    (void)simd;
     const Block* row[kPackedGroupRows];
     for (int64_t j = 0; j < n; ++j) {
       row[j] = reinterpret_cast<const Block*>(first + static_cast<size_t>(j) * w.row_bytes());
@@ -232,13 +239,14 @@ void pack_record_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* ds
 }  // namespace
 
 void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, bool simd) {
+  const GroupWriter whole = simd ? simd_group_writer(w.qtype) : nullptr;
   switch (w.qtype) {
-    case GgmlType::Q4_0: return pack_record_groups<BlockQ4_0, pack_q4_0_block>(w, g0, g1, dst, kQ4_0Rows16Record, simd);
-    case GgmlType::Q8_0: return pack_record_groups<BlockQ8_0, pack_q8_0_block>(w, g0, g1, dst, kQ8_0Rows16Record, simd);
-    case GgmlType::Q5_0: return pack_record_groups<BlockQ5_0, pack_q5_0_block>(w, g0, g1, dst, kQ5_0Rows16Record, simd);
-    case GgmlType::Q4_K: return pack_record_groups<BlockQ4_K, pack_q4_K_block>(w, g0, g1, dst, kQ4_KRows16Record, simd);
-    case GgmlType::Q5_K: return pack_record_groups<BlockQ5_K, pack_q5_K_block>(w, g0, g1, dst, kQ5_KRows16Record, simd);
-    case GgmlType::Q6_K: return pack_record_groups<BlockQ6_K, pack_q6_K_block>(w, g0, g1, dst, kQ6_KRows16Record, simd);
+    case GgmlType::Q4_0: return pack_record_groups<BlockQ4_0, pack_q4_0_block>(w, g0, g1, dst, kQ4_0Rows16Record, whole);
+    case GgmlType::Q8_0: return pack_record_groups<BlockQ8_0, pack_q8_0_block>(w, g0, g1, dst, kQ8_0Rows16Record, whole);
+    case GgmlType::Q5_0: return pack_record_groups<BlockQ5_0, pack_q5_0_block>(w, g0, g1, dst, kQ5_0Rows16Record, whole);
+    case GgmlType::Q4_K: return pack_record_groups<BlockQ4_K, pack_q4_K_block>(w, g0, g1, dst, kQ4_KRows16Record, whole);
+    case GgmlType::Q5_K: return pack_record_groups<BlockQ5_K, pack_q5_K_block>(w, g0, g1, dst, kQ5_KRows16Record, whole);
+    case GgmlType::Q6_K: return pack_record_groups<BlockQ6_K, pack_q6_K_block>(w, g0, g1, dst, kQ6_KRows16Record, whole);
     default: NT_CHECK(false && "pack_groups: no packed layout for this type");
   }
 }
