@@ -25,7 +25,7 @@ constexpr int64_t kPrefetchRecords = 16;  // software prefetch distance of the p
 constexpr int kStreams = 4;               // decode: packed groups read in step (weight streams per thread)
 // Decode has no software prefetch (the hardware prefetchers follow the kStreams streams). bench/linear_bench
 // gemv_stream, alternating builds, 3 runs each: 8B mlp_up 44.7-45.5 GB/s (2 threads) with 6 records ahead into L1,
-// 47.4-47.6 into L2, 52.4-53.1 without; 30B-A3B Mamba in_proj 32-39 / 42-43 / 43-45. (An earlier session, with the
+// 47.4-47.6 into L2, 52.4-53.1 without; 30B-A3B Mamba in_proj 32-39 / 42-43 / 43-45. (An earlier build, with the
 // machine's memory reading 34-36 GB/s, had measured 8B decode faster with it.)
 constexpr int kTokens = 8;               // tokens per register tile (packed, one group)
 constexpr int kTileGroups = 2;           // prefill: packed groups per register tile

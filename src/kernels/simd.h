@@ -51,7 +51,7 @@ inline uint64_t u16_at(const uint8_t* p) {
 // of weights, which in the models' shapes is one tile. bench/linear_bench gemv_stream, 2 threads, stored rows,
 // alternating builds with 24 KB and 12 KB: AVX-512 Q4_0 30B-A3B expert up (12 KB tiles) 26 → 36 GB/s, down 33 → 40;
 // AVX2 Q8_0 expert up 36 → 49, down 35 → 53; the other kernels and shapes, which were one tile ahead already, the
-// same. (An earlier session had measured two tiles ahead best for the Q4_0 up shape, 35-38 against 32-33 GB/s;
+// same. (An earlier build had measured two tiles ahead best for the Q4_0 up shape, 35-38 against 32-33 GB/s;
 // without software prefetch it streams at 22.) Prefetches never fault, so running past the weight's last row is
 // harmless.
 constexpr size_t kStoredPrefetchBytes = size_t{12} << 10;
