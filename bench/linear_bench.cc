@@ -28,6 +28,7 @@
 #include "core/cpu_features.h"
 #include "core/dtype.h"
 #include "core/scratch.h"
+#include "kernels/amx_check.h"
 #include "kernels/linear_fast.h"
 #include "kernels/packed_weight.h"
 #include "ops/linear.h"
@@ -248,14 +249,18 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
-  // The int8 dot-product instruction peak (the roofline of the integer GEMM routes), measured in this run.
+  // The int8 dot-product instruction peak (the roofline of the integer GEMM routes), measured in this run; where the
+  // AMX kernels run, also TDPBSSD's (the roofline of packed Q8_0 / Q4_0 prefill).
   if (peak) {
     for (int th : threads) {
       nt::ThreadPool pool(th);
-      const nt::perf::PeakResult pk = nt::perf::measure_peak(pool, nt::perf::PeakKind::kInt8Dot, 0.3);
-      std::printf("{\"bench\":\"int8_peak\",\"threads\":%d,\"instruction\":\"%s\",\"gop_per_s\":%.1f}\n", th,
-                  pk.instruction.c_str(), pk.gops_per_s);
-      std::fflush(stdout);
+      for (nt::perf::PeakKind kind : {nt::perf::PeakKind::kInt8Dot, nt::perf::PeakKind::kInt8Tile}) {
+        if (kind == nt::perf::PeakKind::kInt8Tile && !nt::kernels::amx_kernels_ready()) continue;
+        const nt::perf::PeakResult pk = nt::perf::measure_peak(pool, kind, 0.3);
+        std::printf("{\"bench\":\"int8_peak\",\"threads\":%d,\"instruction\":\"%s\",\"gop_per_s\":%.1f}\n", th,
+                    pk.instruction.c_str(), pk.gops_per_s);
+        std::fflush(stdout);
+      }
     }
   }
   for (const std::string& type : types) {

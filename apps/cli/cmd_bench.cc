@@ -21,6 +21,7 @@
 #include "core/cpu_features.h"
 #include "core/json.h"
 #include "core/op_profile.h"
+#include "kernels/amx_check.h"
 #include "model/hybrid_lm.h"
 #include "model_args.h"
 #include "perf/machine_roofline.h"
@@ -277,6 +278,7 @@ int cmd_bench(int argc, char** argv) {
       {"weight_type", type},
       {"threads", *threads},
       {"isa", describe(cpu_features())},
+      {"amx_kernels", kernels::amx_kernels_ready()},
       {"prompt_tokens", *p},
       {"gen_tokens", *n},
       {"reps", *reps},
@@ -322,7 +324,8 @@ int cmd_bench(int argc, char** argv) {
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
-  std::printf("model            %s (%s, %s)\n", path.c_str(), type.c_str(), describe(cpu_features()).c_str());
+  std::printf("model            %s (%s, %s%s)\n", path.c_str(), type.c_str(), describe(cpu_features()).c_str(),
+              kernels::amx_kernels_ready() ? "; AMX prefill kernels on" : "");
   std::printf("threads          %d\n", *threads);
   std::printf("bandwidth        %.2f GB/s read (before %.2f, after %.2f)\n", bw, bw_before.gb_per_s, bw_after.gb_per_s);
   std::printf("peak             %.1f GOP/s  %s\n", peak.gops_per_s, peak.instruction.c_str());

@@ -6,6 +6,7 @@
 
 #include "core/cpu_features.h"
 #include "core/scratch.h"
+#include "kernels/amx_check.h"
 #include "kernels/gemm.h"
 #include "kernels/packed_weight.h"
 #include "ops/linear.h"
@@ -48,7 +49,8 @@ int32_t weight_offset_of(TileFn tile) {
       tile == &avx512::tile_q4_0_packed) {
     return 8;
   }
-  if (tile == &avx512::tile_q8_0 || tile == &avx512::tile_q8_0_packed) return 128;
+  if (tile == &amx::tile_q4_0_packed) return 8;  // for the VNNI kernel that takes its tails
+  if (tile == &avx512::tile_q8_0 || tile == &avx512::tile_q8_0_packed || tile == &amx::tile_q8_0_packed) return 128;
   if (tile == &avx2::tile_q5_0 || tile == &avx512::tile_q5_0_packed) return 16;
   if (tile == &avx2::tile_q4_1 || tile == &avx2::tile_q5_1) return 1;  // ybias = −Σy, for the min term
 #endif
@@ -84,6 +86,11 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
                         0, "q4_0x16"}
                  : Plan{pick(isa, nullptr, &avx2::tile_q8_0_packed, &avx512::tile_q8_0_packed), ActKind::kQ8_0, false,
                         0, "q8_0x16"};
+    if (isa == Isa::kAvx512 && amx_kernels_ready()) {  // prefill's whole 16-token tiles on AMX, bitwise the same
+      const bool q4 = packed->layout == PackedLayout::kQ4_0Rows16;
+      p.tile = q4 ? &amx::tile_q4_0_packed : &amx::tile_q8_0_packed;
+      p.name = q4 ? "q4_0x16+amx" : "q8_0x16+amx";
+    }
     p.weight_offset = weight_offset_of(p.tile);
     p.packed = packed;
     return p;

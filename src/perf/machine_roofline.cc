@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/cpu_features.h"
+#include "kernels/amx_check.h"
 #include "perf/peak_kernels.h"
 
 namespace nt::perf {
@@ -93,6 +94,14 @@ PeakResult measure_peak(ThreadPool& pool, PeakKind kind, double seconds) {
     il_name = "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm";
   }
 #endif
+  if (kind == PeakKind::kInt8Tile) {
+#if defined(NEMOTRON_X86)
+    if (kernels::amx_kernels_ready()) {
+      il = amx::int8_tile_loop;
+      il_name = "amx tdpbssd";
+    }
+#endif
+  }
   const bool is_f32 = kind == PeakKind::kF32Fma;
   auto run = [&](int64_t iters) {  // returns total ops and seconds over all threads
     std::atomic<int64_t> sink{0};
@@ -133,7 +142,9 @@ PeakKind peak_kind_for_type(const std::string& type_name) {
   // fp32 and runs on FMA.
   const bool block = !type_name.empty() && (type_name[0] == 'q' || type_name[0] == 'Q' ||
                                             type_name.rfind("iq", 0) == 0 || type_name.rfind("IQ", 0) == 0);
-  return block ? PeakKind::kInt8Dot : PeakKind::kF32Fma;
+  if (!block) return PeakKind::kF32Fma;
+  const bool tiles = type_name == "q8_0" || type_name == "Q8_0" || type_name == "q4_0" || type_name == "Q4_0";
+  return tiles && kernels::amx_kernels_ready() ? PeakKind::kInt8Tile : PeakKind::kInt8Dot;
 }
 
 }  // namespace nt::perf

@@ -25,4 +25,9 @@ double f32_fma_loop(int64_t iters, float seed, float* sink);
 double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink);
 }  // namespace avx512
 
+// AMX: TDPBSSD on four accumulator tiles (peak_amx_loop.h); only call when kernels::amx_kernels_ready().
+namespace amx {
+double int8_tile_loop(int64_t iters, int32_t seed, int32_t* sink);
+}  // namespace amx
+
 }  // namespace nt::perf

@@ -17,6 +17,7 @@
 #include "model/config_json.h"
 #include "core/mapped_file.h"
 #include "kernel_test_util.h"
+#include "kernels/amx_check.h"
 #include "kernels/linear_fast.h"
 #include "kernels/packed_weight.h"
 #include "model/hybrid_lm.h"
@@ -177,7 +178,11 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
           const std::string name = kernels::isa_name(isa);
           // No AVX2 kernel for packed Q5_0 / K-quants: that route reads the stored rows, and the AVX-512 one must match.
           const bool packed_route = !avx512_only || isa == Isa::kAvx512;
-          EXPECT_EQ(kernels::route_name(packed, isa), name + "/" + ty.name + (packed_route ? "x16" : ""));
+          // Packed Q4_0 / Q8_0 prefill runs its 16-token tiles on AMX where the CPU has it (T = 17, 65 below).
+          const bool amx = isa == Isa::kAvx512 && (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0) &&
+                           kernels::amx_kernels_ready();
+          EXPECT_EQ(kernels::route_name(packed, isa),
+                    name + "/" + ty.name + (packed_route ? "x16" : "") + (amx ? "+amx" : ""));
           EXPECT_EQ(kernels::route_name(w.l, isa), name + "/" + ty.name);
           for (int64_t T : {1, 2, 3, 4, 5, 7, 8, 9, 17, 65}) {
             const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + 5));

@@ -10,6 +10,7 @@
 
 #include "core/cpu_features.h"
 #include "core/json.h"
+#include "kernels/amx_check.h"
 #include "model/hybrid_lm.h"
 #include "perf/machine_roofline.h"
 #include "perf/model_roofline.h"
@@ -85,7 +86,7 @@ TEST(MachineRoofline, BandwidthAndPeaksAreMeasured) {
   EXPECT_TRUE(std::isfinite(bw.gb_per_s));
   EXPECT_EQ(bw.threads, 2);
   EXPECT_GE(bw.bytes, (int64_t{32} << 20) - 8192);
-  for (perf::PeakKind k : {perf::PeakKind::kF32Fma, perf::PeakKind::kInt8Dot}) {
+  for (perf::PeakKind k : {perf::PeakKind::kF32Fma, perf::PeakKind::kInt8Dot, perf::PeakKind::kInt8Tile}) {
     const perf::PeakResult p = perf::measure_peak(pool, k, 0.02);
     EXPECT_GT(p.gops_per_s, 0.1);
     EXPECT_TRUE(std::isfinite(p.gops_per_s));
@@ -154,11 +155,17 @@ TEST(MachineRoofline, PeakLoopsRunEveryOperationTheyCount) {
   if (f.avx512_vnni) {
     EXPECT_LE(claimed_per_cycle(perf::avx512::int8_dot_loop, int32_t{5}, 128, hz), kMax) << "avx512 vpdpbusd";
   }
+  if (kernels::amx_kernels_ready()) {  // one full-size TDPBSSD (16 × 16 × 64 multiply-adds) per 16 cycles at most
+    EXPECT_LE(claimed_per_cycle(perf::amx::int8_tile_loop, int32_t{5}, 16 * 16 * 64 * 2, hz), 1.15 / 16) << "amx";
+  }
 }
 #endif
 
 TEST(MachineRoofline, WeightTypesMapToTheirInstructions) {
-  EXPECT_EQ(perf::peak_kind_for_type("q8_0"), perf::PeakKind::kInt8Dot);
+  // Q8_0 and Q4_0 prefill runs on AMX tiles where the CPU has them (and the kernels' self-check passed).
+  const perf::PeakKind tiles = kernels::amx_kernels_ready() ? perf::PeakKind::kInt8Tile : perf::PeakKind::kInt8Dot;
+  EXPECT_EQ(perf::peak_kind_for_type("q8_0"), tiles);
+  EXPECT_EQ(perf::peak_kind_for_type("Q4_0"), tiles);
   EXPECT_EQ(perf::peak_kind_for_type("q4_K"), perf::PeakKind::kInt8Dot);
   EXPECT_EQ(perf::peak_kind_for_type("BF16"), perf::PeakKind::kF32Fma);
   EXPECT_EQ(perf::peak_kind_for_type("F32"), perf::PeakKind::kF32Fma);

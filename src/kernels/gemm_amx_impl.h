@@ -1,0 +1,161 @@
+// Prefill of packed Q8_0 / Q4_0 weights (kQ8_0Rows16 / kQ4_0Rows16, kernels/packed_weight.h) with AMX int8 tiles,
+// written once against the tile interface of kernels/amx_tiles.h: gemm_amx.cc runs it on the tile unit, the tests
+// on a software model of it (tests/kernels/amx_tile_model.h). Include only from files compiled with the AVX-512
+// flags (the fp32 epilogue is AVX-512); everything here is in an anonymous namespace, a copy per file.
+//
+// The results are bitwise those of the VNNI kernels (gemm.h's Q8_0 / Q4_0 sequence). Per 16-row group, 16 tokens
+// and block b, one TDPBSSD of A (16 tokens × the block's 32 activation bytes) by B (the record's 8 chunks as 8 rows
+// of 64 bytes: chunk k is k-bytes 4k..4k+3 of the 16 rows, which is the B-tile row layout) gives the exact int32
+// s = Σ w·y of every token and row: the integer the VNNI kernels reach as −128·Σy + Σ (w + 128)·y (Q8_0) or
+// −8·Σy + Σ q·y (Q4_0). The tile is stored and each token's row of 16 sums scaled as they do:
+// acc = fma(float(s), d_w·d_y, acc), in block order. Q4_0 records are widened first to Q8_0 records of q − 8
+// (low nibbles to chunks 0-3, high nibbles to chunks 4-7), a slice of blocks at a time, and reused by every token
+// tile.
+//
+// Only whole tiles of 16 tokens run here; the caller gives the rest (and decode) to the VNNI kernels.
+#pragma once
+
+#include "kernels/amx_config.h"
+#include "kernels/gemm.h"
+#include "kernels/simd.h"
+
+namespace nt::kernels {
+namespace {
+
+constexpr size_t kAmxQ8Record = 32 + 8 * 64;   // kQ8_0Rows16
+constexpr size_t kAmxQ4Record = 32 + 4 * 64;   // kQ4_0Rows16
+constexpr int64_t kAmxTokens = 16;             // tokens per A tile
+// Blocks of a group per slice: every token tile passes over a slice before the next, whose B records (17 KB; for
+// Q4_0 widened on the stack) then stay in L1 while the tiles' activations come from L2. A TDPBSSD of one block
+// reads 512 bytes of each operand, so with both from L2 the loads, not the tile unit, would set the pace.
+constexpr int64_t kAmxSliceBlocks = 32;
+constexpr int64_t kAmxPrefetchRecords = 4;
+
+// acc[t] = fma(float(c[t]), d_w·d_y(t), acc[t]) for the 16 tokens of one block: c the stored C tile, rec the block's
+// record (its 16 fp16 scales first), yd the first token's scale of the block (tokens nb apart).
+inline void amx_scale_block(const int32_t (*c)[16], const uint8_t* rec, const float* yd, int64_t nb, __m512* acc) {
+  const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
+  NT_UNROLL for (int t = 0; t < 16; ++t) {
+    const __m512 s = _mm512_cvtepi32_ps(_mm512_load_si512(c[t]));
+    acc[t] = _mm512_fmadd_ps(s, _mm512_mul_ps(dw, _mm512_set1_ps(yd[t * nb])), acc[t]);
+  }
+}
+
+// Blocks [ib0, ib1) of one group for 16 tokens: rec0 is the record of block ib0 (records kAmxQ8Record apart), yq and
+// yd the first token's quants and block scales (tokens n_in and nb apart), y its output row (tokens ldy apart),
+// written in the lanes of mask m (the group's real rows). y holds the sums of the blocks before ib0 when ib0 > 0.
+// The tiles must be configured with q8_block_tile_config().
+template <class Tiles>
+void amx_group_tokens16(Tiles& tm, const uint8_t* rec0, int64_t ib0, int64_t ib1, int64_t nb, const int8_t* yq,
+                        const float* yd, int64_t n_in, float* y, int64_t ldy, __mmask16 m) {
+  alignas(64) int32_t c[2][16][16];
+  __m512 acc[16];
+  NT_UNROLL for (int t = 0; t < 16; ++t) acc[t] = ib0 > 0 ? _mm512_maskz_loadu_ps(m, y + t * ldy) : _mm512_setzero_ps();
+  const auto rec = [&](int64_t ib) { return rec0 + static_cast<size_t>(ib - ib0) * kAmxQ8Record; };
+  const size_t stride = static_cast<size_t>(n_in);
+  int64_t ib = ib0;
+  for (; ib + 2 <= ib1; ib += 2) {
+    const char* ahead = reinterpret_cast<const char*>(rec(ib) + kAmxPrefetchRecords * kAmxQ8Record);
+    NT_UNROLL for (int l = 0; l < 17; ++l) _mm_prefetch(ahead + 64 * l, _MM_HINT_T0);
+    tm.template zero<0>();
+    tm.template zero<1>();
+    tm.template load<2>(yq + ib * 32, stride);
+    tm.template load<4>(rec(ib) + 32, 64);
+    tm.template load<3>(yq + (ib + 1) * 32, stride);
+    tm.template load<5>(rec(ib + 1) + 32, 64);
+    tm.template dpbssd<0, 2, 4>();
+    tm.template dpbssd<1, 3, 5>();
+    tm.template store<0>(c[0], 64);
+    tm.template store<1>(c[1], 64);
+    amx_scale_block(c[0], rec(ib), yd + ib, nb, acc);
+    amx_scale_block(c[1], rec(ib + 1), yd + ib + 1, nb, acc);
+  }
+  if (ib < ib1) {
+    tm.template zero<0>();
+    tm.template load<2>(yq + ib * 32, stride);
+    tm.template load<4>(rec(ib) + 32, 64);
+    tm.template dpbssd<0, 2, 4>();
+    tm.template store<0>(c[0], 64);
+    amx_scale_block(c[0], rec(ib), yd + ib, nb, acc);
+  }
+  NT_UNROLL for (int t = 0; t < 16; ++t) _mm512_mask_storeu_ps(y + t * ldy, m, acc[t]);
+}
+
+inline __mmask16 amx_row_mask(int64_t nr, int64_t r) {
+  const int64_t n = nr - r < 16 ? nr - r : 16;
+  return static_cast<__mmask16>((1u << n) - 1);
+}
+
+// Tokens [t0, t0 + n16) (n16 a multiple of 16) of a packed Q8_0 weight, all nr rows; arguments as the tile kernels'
+// (gemm.h). Each group's blocks in slices of kAmxSliceBlocks.
+template <class Tiles>
+void amx_q8_0_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
+                     float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  for (int64_t r = 0; r < nr; r += 16) {
+    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
+    const __mmask16 m = amx_row_mask(nr, r);
+    for (int64_t ib0 = 0; ib0 < nb; ib0 += kAmxSliceBlocks) {
+      const int64_t ib1 = ib0 + kAmxSliceBlocks < nb ? ib0 + kAmxSliceBlocks : nb;
+      for (int64_t t = 0; t < n16; t += kAmxTokens) {
+        const int64_t tt = t0 + t;
+        amx_group_tokens16(tm, g + static_cast<size_t>(ib0) * kAmxQ8Record, ib0, ib1, nb, a.qs + tt * a.n_in,
+                           a.d + tt * nb, a.n_in, y + t * ldy + r, ldy, m);
+      }
+    }
+  }
+}
+
+// One kQ4_0Rows16 record -> one kQ8_0Rows16 record of the weights q − 8.
+inline void amx_widen_q4_0_record(const uint8_t* src, uint8_t* dst) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
+  const __m512i low = _mm512_set1_epi8(0x0f), eight = _mm512_set1_epi8(8);
+  NT_UNROLL for (int k = 0; k < 4; ++k) {
+    const __m512i v = _mm512_loadu_si512(src + 32 + 64 * k);
+    const __m512i lo = _mm512_sub_epi8(_mm512_and_si512(v, low), eight);
+    const __m512i hi = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), low), eight);
+    _mm512_storeu_si512(dst + 32 + 64 * k, lo);  // records are 32-byte aligned
+    _mm512_storeu_si512(dst + 32 + 64 * (4 + k), hi);
+  }
+}
+
+// As amx_q8_0_packed for a packed Q4_0 weight: each slice's records widened before the token tiles read them.
+template <class Tiles>
+void amx_q4_0_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
+                     float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 32;
+  alignas(64) uint8_t wide[kAmxSliceBlocks * kAmxQ8Record];
+  for (int64_t r = 0; r < nr; r += 16) {
+    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
+    const __mmask16 m = amx_row_mask(nr, r);
+    for (int64_t ib0 = 0; ib0 < nb; ib0 += kAmxSliceBlocks) {
+      const int64_t ib1 = ib0 + kAmxSliceBlocks < nb ? ib0 + kAmxSliceBlocks : nb;
+      for (int64_t ib = ib0; ib < ib1; ++ib) {
+        amx_widen_q4_0_record(g + static_cast<size_t>(ib) * kAmxQ4Record, wide + (ib - ib0) * kAmxQ8Record);
+      }
+      for (int64_t t = 0; t < n16; t += kAmxTokens) {
+        const int64_t tt = t0 + t;
+        amx_group_tokens16(tm, wide, ib0, ib1, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r, ldy, m);
+      }
+    }
+  }
+}
+
+// The tile kernels' entry (gemm.h's TileFn arguments): whole 16-token tiles on the tile unit, with the
+// configuration loaded before and the tile state released after, then the remaining tokens through `rest` (the
+// VNNI kernel of the same layout, which also takes decode).
+template <class Tiles, class Amx>
+void amx_then_rest(Tiles& tm, Amx amx, TileFn rest, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0,
+                   int64_t nt, float* y, int64_t ldy) {
+  const int64_t n16 = nt / kAmxTokens * kAmxTokens;
+  if (n16 > 0) {
+    const TileConfig cfg = q8_block_tile_config();
+    tm.configure(cfg);
+    amx(tm, w, ws, nr, a, t0, n16, y, ldy);
+    tm.release();
+  }
+  if (nt > n16) rest(w, ws, nr, a, t0 + n16, nt - n16, y + n16 * ldy, ldy);
+}
+
+}  // namespace
+}  // namespace nt::kernels
