@@ -250,7 +250,7 @@ int main(int argc, char** argv) {
     }
   }
   // The int8 dot-product instruction peak (the roofline of the integer GEMM routes), measured in this run; where the
-  // AMX kernels run, also TDPBSSD's (the roofline of packed Q8_0 / Q4_0 prefill).
+  // AMX kernels run, also TDPBSSD's (the roofline of packed Q8_0 / Q4_0 / Q4_K prefill).
   if (peak) {
     for (int th : threads) {
       nt::ThreadPool pool(th);

@@ -143,10 +143,12 @@ void tile_fp8(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64
 void tile_nvfp4(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 }  // namespace avx512
 
-// AMX int8 kernels (gemm_amx.cc, gemm_amx_impl.h) for the packed Q8_0 / Q4_0 layouts, bitwise the results of the
-// avx512 kernels of the same name: whole tiles of 16 tokens on the tile unit, the rest of the tokens (and decode)
-// through those kernels, so they take Act::ybias as they do. Only call when amx_kernels_ready() (amx_check.h).
+// AMX int8 kernels (gemm_amx.cc, gemm_amx_impl.h) for the packed Q8_0, Q4_0 and Q4_K layouts, bitwise the results of
+// the avx512 kernels of the same name: whole tiles of 16 tokens on the tile unit, the rest of the tokens (and decode)
+// through those kernels, so they take the Act fields those do. Only call when amx_kernels_ready() (amx_check.h).
 namespace amx {
+void tile_q4_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 void tile_q8_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
 void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,

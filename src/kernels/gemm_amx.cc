@@ -18,4 +18,10 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   amx_then_rest(tm, amx_q4_0_packed<AmxTiles>, &avx512::tile_q4_0_packed, w, ws, nr, a, t0, nt, y, ldy);
 }
 
+void tile_q4_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  AmxTiles tm;
+  amx_then_rest(tm, amx_q4_K_packed<AmxTiles>, &avx512::tile_q4_K_packed, w, ws, nr, a, t0, nt, y, ldy);
+}
+
 }  // namespace nt::kernels::amx

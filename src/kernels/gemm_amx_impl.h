@@ -1,16 +1,16 @@
-// Prefill of packed Q8_0 / Q4_0 weights (kQ8_0Rows16 / kQ4_0Rows16, kernels/packed_weight.h) with AMX int8 tiles,
-// written once against the tile interface of kernels/amx_tiles.h: gemm_amx.cc runs it on the tile unit, the tests
-// on a software model of it (tests/kernels/amx_tile_model.h). Include only from files compiled with the AVX-512
-// flags (the fp32 epilogue is AVX-512); everything here is in an anonymous namespace, a copy per file.
+// Prefill of packed Q8_0, Q4_0 and Q4_K weights (kQ8_0Rows16, kQ4_0Rows16, kQ4_KRows16; kernels/packed_weight.h) with
+// AMX int8 tiles, written once against the tile interface of kernels/amx_tiles.h: gemm_amx.cc runs it on the tile
+// unit, the tests on a software model of it (tests/kernels/amx_tile_model.h). Include only from files compiled with
+// the AVX-512 flags (the epilogues are AVX-512); everything here is in an anonymous namespace, a copy per file.
 //
-// The results are bitwise those of the VNNI kernels (gemm.h's Q8_0 / Q4_0 sequence). Per 16-row group, 16 tokens
-// and block b, one TDPBSSD of A (16 tokens × the block's 32 activation bytes) by B (the record's 8 chunks as 8 rows
-// of 64 bytes: chunk k is k-bytes 4k..4k+3 of the 16 rows, which is the B-tile row layout) gives the exact int32
-// s = Σ w·y of every token and row: the integer the VNNI kernels reach as −128·Σy + Σ (w + 128)·y (Q8_0) or
-// −8·Σy + Σ q·y (Q4_0). The tile is stored and each token's row of 16 sums scaled as they do:
-// acc = fma(float(s), d_w·d_y, acc), in block order. Q4_0 records are widened first to Q8_0 records of q − 8
-// (low nibbles to chunks 0-3, high nibbles to chunks 4-7), a slice of blocks at a time, and reused by every token
-// tile.
+// The results are bitwise those of the VNNI kernels (gemm.h's Q8_0 / Q4_0 and Q4_K sequences). For Q8_0, per 16-row
+// group, 16 tokens and block b, one TDPBSSD of A (16 tokens × the block's 32 activation bytes) by B (the record's 8
+// chunks as 8 rows of 64 bytes: chunk k is k-bytes 4k..4k+3 of the 16 rows, which is the B-tile row layout) gives
+// the exact int32 s = Σ w·y of every token and row: the integer the VNNI kernels reach as −128·Σy + Σ (w + 128)·y
+// (Q8_0) or −8·Σy + Σ q·y (Q4_0). The tile is stored and each token's row of 16 sums scaled as they do:
+// acc = fma(float(s), d_w·d_y, acc), in block order. Q4_0 records are widened first to Q8_0 records of q − 8 (low
+// nibbles to chunks 0-3, high nibbles to chunks 4-7), a slice of blocks at a time, and reused by every token tile.
+// Q4_K: below.
 //
 // Only whole tiles of 16 tokens run here; the caller gives the rest (and decode) to the VNNI kernels.
 #pragma once
@@ -136,6 +136,119 @@ void amx_q4_0_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const A
       for (int64_t t = 0; t < n16; t += kAmxTokens) {
         const int64_t tt = t0 + t;
         amx_group_tokens16(tm, wide, ib0, ib1, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r, ldy, m);
+      }
+    }
+  }
+}
+
+// --- Q4_K (kQ4_KRows16) -----------------------------------------------------------------------------------------
+// gemm.h's Q4_K sequence: per super-block the exact integers S = Σ_c sc_c·Σ q·y over its 8 chunks of 32 and
+// M = Σ_c mn_c·Σ y, then acc = fma(float(S), d·dy, acc), accm = fma(float(M), dmin·dy, accm), y = acc − accm. One
+// TDPBSSD per chunk gives Σ q·y of 16 tokens × 16 rows (the nibbles widened to bytes, chunk c as 8 B rows of 64);
+// S is summed in registers with each row's chunk scale (vpmulld), M from the activations' pair sums as the VNNI
+// kernel forms it. acc and accm live in memory (a token chunk's worth), so a group's super-blocks go in slices
+// whose widened records (16 KB) every token tile reads from L1.
+constexpr size_t kAmxQ4KRecord = 2368;       // kQ4_KRows16
+constexpr size_t kAmxQ4KScales = 64, kAmxQ4KMins = 192, kAmxQ4KQuants = 320;
+constexpr size_t kAmxQ4KWide = 8 * 512;      // one super-block widened: chunk c's B rows at 512·c
+constexpr int64_t kAmxQ4KSlice = 4;          // super-blocks widened at a time
+constexpr int64_t kAmxQ4KTokenChunk = 64;    // tokens whose acc / accm stay on the stack
+constexpr size_t kAmxQ8KBytes = 292;         // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
+
+// Column 8i + k of a record: elements 4k.. of chunk 2i in the low nibbles, of chunk 2i + 1 in the high ones.
+inline void amx_widen_q4_K_record(const uint8_t* rec, uint8_t* dst) {
+  const __m512i low = _mm512_set1_epi8(0x0f);
+  NT_UNROLL for (int i = 0; i < 4; ++i) {
+    NT_UNROLL for (int k = 0; k < 8; ++k) {
+      const __m512i v = _mm512_loadu_si512(rec + kAmxQ4KQuants + 64 * (8 * i + k));
+      _mm512_store_si512(dst + 512 * (2 * i) + 64 * k, _mm512_and_si512(v, low));
+      _mm512_store_si512(dst + 512 * (2 * i + 1) + 64 * k, _mm512_and_si512(_mm512_srli_epi16(v, 4), low));
+    }
+  }
+}
+
+// S[t] += Σ q·y (the stored C tile, token t's row) · the rows' chunk scales.
+inline void amx_add_scaled(const int32_t (*c)[16], const uint8_t* sc, __m512i* S) {
+  const __m512i scale = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+  NT_UNROLL for (int t = 0; t < 16; ++t) S[t] = _mm512_add_epi32(S[t], _mm512_mullo_epi32(_mm512_load_si512(c[t]), scale));
+}
+
+// Super-blocks [ib0, ib1) of one group for 16 tokens: rec0 / wide0 the packed and widened records of ib0, yk the
+// first token's q8_K row (tokens ystride bytes apart), b2 its pair sums (Act::q8k_bsum2, tokens b2stride apart),
+// acc / accm [16][16] the tokens' running sums.
+template <class Tiles>
+void amx_q4_K_tokens16(Tiles& tm, const uint8_t* rec0, const uint8_t* wide0, int64_t ib0, int64_t ib1,
+                       const uint8_t* yk, size_t ystride, const int32_t* b2, int64_t b2stride, float* acc,
+                       float* accm) {
+  alignas(64) int32_t c[2][16][16];
+  for (int64_t ib = ib0; ib < ib1; ++ib) {
+    const uint8_t* rec = rec0 + static_cast<size_t>(ib - ib0) * kAmxQ4KRecord;
+    const uint8_t* wide = wide0 + static_cast<size_t>(ib - ib0) * kAmxQ4KWide;
+    const uint8_t* yq = yk + static_cast<size_t>(ib) * kAmxQ8KBytes + 4;
+    __m512i S[16];
+    NT_UNROLL for (int t = 0; t < 16; ++t) S[t] = _mm512_setzero_si512();
+    for (int ch = 0; ch < 8; ch += 2) {
+      tm.template zero<0>();
+      tm.template zero<1>();
+      tm.template load<2>(yq + 32 * ch, ystride);
+      tm.template load<4>(wide + 512 * ch, 64);
+      tm.template load<3>(yq + 32 * (ch + 1), ystride);
+      tm.template load<5>(wide + 512 * (ch + 1), 64);
+      tm.template dpbssd<0, 2, 4>();
+      tm.template dpbssd<1, 3, 5>();
+      tm.template store<0>(c[0], 64);
+      tm.template store<1>(c[1], 64);
+      amx_add_scaled(c[0], rec + kAmxQ4KScales + 16 * ch, S);
+      amx_add_scaled(c[1], rec + kAmxQ4KScales + 16 * (ch + 1), S);
+    }
+    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
+    const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec + 32)));
+    __m512i mins[4];
+    NT_UNROLL for (int p = 0; p < 4; ++p) {
+      mins[p] = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec + kAmxQ4KMins + 32 * p)));
+    }
+    NT_UNROLL for (int t = 0; t < 16; ++t) {
+      const int32_t* bt = b2 + t * b2stride + ib * 4;
+      __m512i mt = _mm512_setzero_si512();
+      NT_UNROLL for (int p = 0; p < 4; ++p) mt = _mm512_dpwssd_epi32(mt, mins[p], _mm512_set1_epi32(bt[p]));
+      const __m512 dy = _mm512_set1_ps(f32_at(yk + t * ystride + static_cast<size_t>(ib) * kAmxQ8KBytes));
+      const __m512 a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(S[t]), _mm512_mul_ps(d, dy), _mm512_load_ps(acc + 16 * t));
+      const __m512 am = _mm512_fmadd_ps(_mm512_cvtepi32_ps(mt), _mm512_mul_ps(dmin, dy), _mm512_load_ps(accm + 16 * t));
+      _mm512_store_ps(acc + 16 * t, a);
+      _mm512_store_ps(accm + 16 * t, am);
+    }
+  }
+}
+
+// Tokens [t0, t0 + n16) of a packed Q4_K weight (Act::q8k and Act::q8k_bsum2), all nr rows.
+template <class Tiles>
+void amx_q4_K_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
+                     float* y, int64_t ldy) {
+  const int64_t nb = a.n_in / 256;
+  const size_t ystride = static_cast<size_t>(nb) * kAmxQ8KBytes;
+  alignas(64) uint8_t wide[kAmxQ4KSlice * kAmxQ4KWide];
+  alignas(64) float acc[kAmxQ4KTokenChunk * 16], accm[kAmxQ4KTokenChunk * 16];
+  for (int64_t r = 0; r < nr; r += 16) {
+    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
+    const __mmask16 m = amx_row_mask(nr, r);
+    for (int64_t tc = 0; tc < n16; tc += kAmxQ4KTokenChunk) {
+      const int64_t nc = n16 - tc < kAmxQ4KTokenChunk ? n16 - tc : kAmxQ4KTokenChunk;
+      for (int64_t i = 0; i < nc * 16; ++i) acc[i] = accm[i] = 0.0f;
+      for (int64_t ib0 = 0; ib0 < nb; ib0 += kAmxQ4KSlice) {
+        const int64_t ib1 = ib0 + kAmxQ4KSlice < nb ? ib0 + kAmxQ4KSlice : nb;
+        for (int64_t ib = ib0; ib < ib1; ++ib) {
+          amx_widen_q4_K_record(g + static_cast<size_t>(ib) * kAmxQ4KRecord, wide + (ib - ib0) * kAmxQ4KWide);
+        }
+        for (int64_t t = 0; t < nc; t += kAmxTokens) {
+          const int64_t tt = t0 + tc + t;
+          amx_q4_K_tokens16(tm, g + static_cast<size_t>(ib0) * kAmxQ4KRecord, wide, ib0, ib1,
+                            static_cast<const uint8_t*>(a.q8k) + static_cast<size_t>(tt) * ystride, ystride,
+                            a.q8k_bsum2 + tt * nb * 4, nb * 4, acc + 16 * t, accm + 16 * t);
+        }
+      }
+      for (int64_t t = 0; t < nc; ++t) {
+        _mm512_mask_storeu_ps(y + (tc + t) * ldy + r, m,
+                              _mm512_sub_ps(_mm512_load_ps(acc + 16 * t), _mm512_load_ps(accm + 16 * t)));
       }
     }
   }

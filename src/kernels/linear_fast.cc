@@ -69,9 +69,14 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
       case PackedLayout::kQ6_KRows16: p = {&avx512::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"}; break;
       default: break;
     }
+    if (p.tile == &avx512::tile_q4_K_packed && amx_kernels_ready()) {  // prefill's 16-token tiles on AMX
+      p.tile = &amx::tile_q4_K_packed;
+      p.name = "q4_Kx16+amx";
+    }
     if (p.tile != nullptr) {
       p.weight_offset = weight_offset_of(p.tile);
-      p.bsum_pairs = p.tile == &avx512::tile_q4_K_packed || p.tile == &avx512::tile_q5_K_packed;
+      p.bsum_pairs = p.tile == &avx512::tile_q4_K_packed || p.tile == &avx512::tile_q5_K_packed ||
+                     p.tile == &amx::tile_q4_K_packed;
       p.bsum_bias32 = p.tile == &avx512::tile_q6_K_packed;
       p.packed = packed;
       return p;
@@ -235,6 +240,16 @@ void quantize_act_q8_K(Isa isa, const float* x, int64_t n, BlockQ8_K* out) {
   quant::quantize_row_q8_K(x, out, n);
 }
 
+void q8k_pair_sums(const BlockQ8_K* q, int64_t nb, int32_t* out) {
+  for (int64_t b = 0; b < nb; ++b) {
+    for (int j = 0; j < 4; ++j) {  // chunks 2j, 2j + 1: 16-element sums 4j .. 4j + 3 (|sum| <= 4096)
+      const int16_t* bs = q[b].bsums + 4 * j;
+      const auto lo = static_cast<uint16_t>(bs[0] + bs[1]), hi = static_cast<uint16_t>(bs[2] + bs[3]);
+      out[b * 4 + j] = static_cast<int32_t>(static_cast<uint32_t>(lo) | uint32_t{hi} << 16);
+    }
+  }
+}
+
 namespace {
 
 // One call's route and activations, prepared once; its output row blocks can then run on any thread.
@@ -313,14 +328,7 @@ void prepare(Prepared& p, const Linear& l, const float* x, int64_t T, float* y, 
           for (int64_t b = 0; b < nb; ++b)
             for (int j = 0; j < 16; ++j) o[b * 16 + j] = -32 * q[b].bsums[j];
         }
-        if (!p.plan.bsum_pairs) return;
-        for (int64_t b = 0; b < nb; ++b) {
-          for (int j = 0; j < 4; ++j) {  // chunks 2j, 2j + 1: 16-element sums 4j .. 4j + 3 (|sum| <= 4096)
-            const int16_t* bs = q[b].bsums + 4 * j;
-            const auto lo = static_cast<uint16_t>(bs[0] + bs[1]), hi = static_cast<uint16_t>(bs[2] + bs[3]);
-            p.bsum2.data()[(t * nb + b) * 4 + j] = static_cast<int32_t>(static_cast<uint32_t>(lo) | uint32_t{hi} << 16);
-          }
-        }
+        if (p.plan.bsum_pairs) q8k_pair_sums(q, nb, p.bsum2.data() + t * nb * 4);
       });
       a.q8k = p.q8k.data();
       a.q8k_bsum2 = p.plan.bsum_pairs ? p.bsum2.data() : nullptr;

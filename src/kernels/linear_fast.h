@@ -52,5 +52,8 @@ bool route_reads_stored_rows(const TensorView& w, Isa isa);
 void quantize_act_q8_0(Isa isa, const float* x, int64_t n, int8_t* qs, float* d);
 // Activation quantization to ggml's q8_K: x [n] -> out [n / 256], byte-identical to quant::quantize_row_q8_K.
 void quantize_act_q8_K(Isa isa, const float* x, int64_t n, BlockQ8_K* out);
+// Act::q8k_bsum2 of one token: q [nb] -> out [nb, 4], pair p of a super-block = the int16 sums of its 32-element
+// chunks 2p (low half) and 2p + 1 (high half).
+void q8k_pair_sums(const BlockQ8_K* q, int64_t nb, int32_t* out);
 
 }  // namespace nt::kernels

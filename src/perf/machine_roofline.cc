@@ -143,7 +143,8 @@ PeakKind peak_kind_for_type(const std::string& type_name) {
   const bool block = !type_name.empty() && (type_name[0] == 'q' || type_name[0] == 'Q' ||
                                             type_name.rfind("iq", 0) == 0 || type_name.rfind("IQ", 0) == 0);
   if (!block) return PeakKind::kF32Fma;
-  const bool tiles = type_name == "q8_0" || type_name == "Q8_0" || type_name == "q4_0" || type_name == "Q4_0";
+  const bool tiles = type_name == "q8_0" || type_name == "Q8_0" || type_name == "q4_0" || type_name == "Q4_0" ||
+                     type_name == "q4_K" || type_name == "Q4_K";
   return tiles && kernels::amx_kernels_ready() ? PeakKind::kInt8Tile : PeakKind::kInt8Dot;
 }
 

@@ -26,7 +26,7 @@ BandwidthResult measure_read_bandwidth(ThreadPool& pool, int64_t bytes, int reps
 enum class PeakKind : uint8_t {
   kF32Fma,   // fp32 fused multiply-add on the widest vectors in use (F32/F16/BF16 weights)
   kInt8Dot,  // u8×s8 products summed into int32 lanes: AVX2 vpmaddubsw+vpmaddwd+vpaddd, or AVX-512 VNNI vpdpbusd
-  kInt8Tile, // s8×s8 products on AMX tiles, TDPBSSD (the prefill of packed Q8_0 / Q4_0 weights where AMX runs)
+  kInt8Tile, // s8×s8 products on AMX tiles, TDPBSSD (prefill of packed Q8_0 / Q4_0 / Q4_K weights where AMX runs)
 };
 
 struct PeakResult {
@@ -39,8 +39,8 @@ struct PeakResult {
 PeakResult measure_peak(ThreadPool& pool, PeakKind kind, double seconds);
 
 // The instruction family a weight type's prefill kernels use on this CPU ("q8_0", "Q4_K", "BF16", ...): AMX tiles
-// for Q8_0 and Q4_0 where kernels::amx_kernels_ready(), int8 dot products for the other ggml block types, fp32 FMA
-// for plain float types.
+// for Q8_0, Q4_0 and Q4_K where kernels::amx_kernels_ready(), int8 dot products for the other ggml block types, fp32
+// FMA for plain float types.
 PeakKind peak_kind_for_type(const std::string& type_name);
 
 }  // namespace nt::perf

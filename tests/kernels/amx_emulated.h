@@ -12,6 +12,8 @@ void tile_q8_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& 
                       int64_t ldy);
 void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
+void tile_q4_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 // perf::amx::int8_tile_loop (src/perf/peak_amx_loop.h) on the model.
 double int8_tile_loop(int64_t iters, int32_t seed, int32_t* sink);
 // TDPBSSD instructions the model has executed on this thread.

@@ -1,8 +1,8 @@
-// The AMX prefill kernels (src/kernels/gemm_amx_impl.h) on the software tile model (amx_emulated.h): bitwise the
-// VNNI kernels of the same packed layouts over odd shapes (partial groups, odd block counts, slices of blocks and
-// their tails, token tails, t0 offsets and output strides), with the number of TDPBSSD checked so the tile path
-// cannot silently hand everything to the VNNI tail. Also the self-check that guards the real kernels: it accepts
-// the model, and it rejects a kernel that computes something else or crashes.
+// The AMX prefill kernels (src/kernels/gemm_amx_impl.h) on the software tile model (amx_emulated.h): Q8_0, Q4_0 and
+// Q4_K bitwise the VNNI kernels of the same packed layouts over odd shapes (partial groups, odd block counts, slices
+// of blocks and their tails, token tails and chunks, t0 offsets and output strides), with the number of TDPBSSD
+// checked so the tile path cannot silently hand everything to the VNNI tail. Also the self-check that guards the
+// real kernels: it accepts the model, and it rejects a kernel that computes something else or crashes.
 #include <csignal>
 #include <cstring>
 #include <string>
@@ -16,6 +16,7 @@
 #include "kernels/amx_check.h"
 #include "kernels/linear_fast.h"
 #include "kernels/packed_weight.h"
+#include "quant/blocks.h"
 
 namespace nt {
 namespace {
@@ -26,37 +27,52 @@ using kernels::TileFn;
 
 bool vnni() { return kernels::isa_available(Isa::kAvx512); }
 
-// Stored rows with extreme quants mixed in (Q8_0 −128 and 127; Q4_0 nibbles 0 and 15), then packed.
+// Stored rows with extreme quants mixed in (Q8_0 −128 and 127; Q4_0 and Q4_K nibbles 0 and 15), then packed.
 struct Packed {
   test::OwnedLinear w;
   std::shared_ptr<const kernels::PackedWeight> p;
 };
 
 Packed packed_weight(GgmlType type, int64_t out, int64_t in, uint32_t seed) {
-  const test::WType ty{true, type, DType::U8, type == GgmlType::Q8_0 ? "q8_0" : "q4_0"};
+  const test::WType ty{true, type, DType::U8, ggml_type_traits(type).name.data()};
   Packed r{test::make_linear(ty, out, in, seed), nullptr};
-  const size_t block = type == GgmlType::Q8_0 ? 34 : 18;
+  const size_t block = ggml_type_traits(type).type_size;
+  const size_t quants = type == GgmlType::Q4_K ? 16 : 2;  // offset of the quants in a block
   for (size_t b = 0, i = 0; b + block <= r.w.bytes.size(); b += block, ++i) {
-    if (i % 3 == 0) r.w.bytes[b + 2 + i % 16] = type == GgmlType::Q8_0 ? 0x80 : 0xf0;
-    if (i % 5 == 0) r.w.bytes[b + 3 + i % 15] = type == GgmlType::Q8_0 ? 0x7f : 0x0f;
+    if (i % 3 == 0) r.w.bytes[b + quants + i % 16] = type == GgmlType::Q8_0 ? 0x80 : 0xf0;
+    if (i % 5 == 0) r.w.bytes[b + quants + 1 + i % 15] = type == GgmlType::Q8_0 ? 0x7f : 0x0f;
   }
   ThreadPool pool(1);
   r.p = kernels::pack_weight(r.w.l.w, pool);
   return r;
 }
 
-// q8_0 activations of T tokens with Act::ybias for weight offset c.
+// Activations of T tokens: q8_0 with Act::ybias for weight offset c, or (c = 0) q8_K with Act::q8k_bsum2.
 struct Acts {
   std::vector<int8_t> qs;
   std::vector<float> d;
-  std::vector<int32_t> ybias;
+  std::vector<int32_t> ybias, bsum2;
+  std::vector<BlockQ8_K> q8k;
   Act a;
 };
 
 Acts activations(int64_t T, int64_t in, int32_t c, uint32_t seed) {
   Acts r;
-  const int64_t nb = in / 32;
   const auto x = test::random_vec(static_cast<size_t>(T * in), seed);
+  r.a.n_in = in;
+  if (c == 0) {
+    const int64_t nb = in / 256;
+    r.q8k.resize(static_cast<size_t>(T * nb));
+    r.bsum2.resize(static_cast<size_t>(T * nb * 4));
+    for (int64_t t = 0; t < T; ++t) {
+      kernels::quantize_act_q8_K(Isa::kAvx2, x.data() + t * in, in, r.q8k.data() + t * nb);
+      kernels::q8k_pair_sums(r.q8k.data() + t * nb, nb, r.bsum2.data() + t * nb * 4);
+    }
+    r.a.q8k = r.q8k.data();
+    r.a.q8k_bsum2 = r.bsum2.data();
+    return r;
+  }
+  const int64_t nb = in / 32;
   r.qs.resize(x.size());
   r.d.resize(static_cast<size_t>(T * nb));
   r.ybias.resize(r.d.size());
@@ -64,21 +80,26 @@ Acts activations(int64_t T, int64_t in, int32_t c, uint32_t seed) {
     kernels::quantize_act_q8_0(Isa::kAvx2, x.data() + t * in, in, r.qs.data() + t * in, r.d.data() + t * nb);
     kernels::avx2::block_bias(r.qs.data() + t * in, in, c, r.ybias.data() + t * nb);
   }
-  r.a.n_in = in;
   r.a.qs = r.qs.data();
   r.a.d = r.d.data();
   r.a.ybias = r.ybias.data();
   return r;
 }
 
+// c: the weight offset of the VNNI kernel's Act::ybias (Q4_K: 0, q8_K activations).
 void expect_model_matches_vnni(GgmlType type, TileFn model, TileFn vnni_tile, int32_t c) {
-  // in: 1, 11 (pairs and a single block), 65 (slices of 32, 32 and 1 blocks) and 129 blocks.
+  const bool k_quant = type == GgmlType::Q4_K;
+  // Q8_0 / Q4_0 in: 1, 11 (pairs and a single block), 65 (slices of 32, 32 and 1 blocks) and 129 blocks. Q4_K: 1, 3, 5
+  // (slices of 4 and 1) and 9 super-blocks; 80 tokens: token chunks of 64 and 16.
+  const std::vector<int64_t> ins = k_quant ? std::vector<int64_t>{256, 768, 1280, 2304}
+                                           : std::vector<int64_t>{32, 352, 2080, 4128};
   for (int64_t out : {1, 8, 16, 17, 40, 48}) {
-    for (int64_t in : {32, 352, 2080, 4128}) {
+    for (int64_t in : ins) {
       const Packed w = packed_weight(type, out, in, static_cast<uint32_t>(out * 7 + in));
       ASSERT_TRUE(w.p) << out << "x" << in;
-      const int64_t groups = (out + 15) / 16, nb = in / 32;
-      for (int64_t nt : {15, 16, 17, 37, 64}) {
+      const int64_t groups = (out + 15) / 16, nb = in / 32;  // TDPBSSD per group and token tile: one per 32 inputs
+      for (int64_t nt : {15, 16, 17, 37, 64, 80}) {
+        if (nt == 80 && !k_quant) continue;
         for (int64_t t0 : {int64_t{0}, int64_t{3}}) {
           const Acts acts = activations(t0 + nt, in, c, static_cast<uint32_t>(nt + in));
           const int64_t ldy = out + 5;
@@ -118,27 +139,36 @@ TEST(AmxModel, PeakLoopRunsWhatItCounts) {
   EXPECT_EQ(sink, 3 * 64 * 5 * 3);
 }
 
+TEST(AmxModel, PackedQ4_KBitwiseTheVnniKernel) {
+  if (!vnni()) GTEST_SKIP() << "the model's epilogue needs AVX-512 VNNI";
+  expect_model_matches_vnni(GgmlType::Q4_K, kernels::amx_model::tile_q4_K_packed, kernels::avx512::tile_q4_K_packed, 0);
+}
+
 void crash(const uint8_t*, size_t, int64_t, const Act&, int64_t, int64_t, float*, int64_t) { std::raise(SIGILL); }
 
 TEST(AmxSelfCheck, AcceptsKernelsThatAgree) {
   if (!vnni()) GTEST_SKIP() << "the check's kernels need AVX-512 VNNI";
+  const kernels::KernelPair cases[] = {
+      {GgmlType::Q8_0, &kernels::avx512::tile_q8_0_packed, &kernels::amx_model::tile_q8_0_packed},
+      {GgmlType::Q4_0, &kernels::avx512::tile_q4_0_packed, &kernels::amx_model::tile_q4_0_packed},
+      {GgmlType::Q4_K, &kernels::avx512::tile_q4_K_packed, &kernels::amx_model::tile_q4_K_packed},
+  };
   const char* why = nullptr;
-  EXPECT_TRUE(kernels::packed_kernels_agree(&kernels::avx512::tile_q8_0_packed, &kernels::amx_model::tile_q8_0_packed,
-                                            &kernels::avx512::tile_q4_0_packed, &kernels::amx_model::tile_q4_0_packed,
-                                            &why))
-      << why;
+  EXPECT_TRUE(kernels::packed_kernels_agree(cases, &why)) << why;
 }
 
 TEST(AmxSelfCheck, RejectsWrongResultsAndSurvivesACrash) {
   if (!vnni()) GTEST_SKIP() << "the check's kernels need AVX-512 VNNI";
   const char* why = nullptr;
   // The VNNI Q4_0 kernel on Q8_0 records computes something else.
-  EXPECT_FALSE(kernels::packed_kernels_agree(&kernels::avx512::tile_q8_0_packed, &kernels::avx512::tile_q4_0_packed,
-                                             &kernels::avx512::tile_q4_0_packed, &kernels::avx512::tile_q4_0_packed,
-                                             &why));
-  EXPECT_STREQ(why, "Q8_0 results differ");
-  EXPECT_FALSE(kernels::packed_kernels_agree(&kernels::avx512::tile_q8_0_packed, &kernels::avx512::tile_q8_0_packed,
-                                             &kernels::avx512::tile_q4_0_packed, &crash, &why));
+  const kernels::KernelPair wrong[] = {
+      {GgmlType::Q4_0, &kernels::avx512::tile_q4_0_packed, &kernels::avx512::tile_q4_0_packed},
+      {GgmlType::Q8_0, &kernels::avx512::tile_q8_0_packed, &kernels::avx512::tile_q4_0_packed},
+  };
+  EXPECT_FALSE(kernels::packed_kernels_agree(wrong, &why));
+  EXPECT_STREQ(why, "q8_0 results differ");
+  const kernels::KernelPair crashing[] = {{GgmlType::Q4_K, &kernels::avx512::tile_q4_K_packed, &crash}};
+  EXPECT_FALSE(kernels::packed_kernels_agree(crashing, &why));
   EXPECT_NE(std::string(why).find("signal"), std::string::npos) << why;
 }
 

@@ -178,8 +178,9 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
           const std::string name = kernels::isa_name(isa);
           // No AVX2 kernel for packed Q5_0 / K-quants: that route reads the stored rows, and the AVX-512 one must match.
           const bool packed_route = !avx512_only || isa == Isa::kAvx512;
-          // Packed Q4_0 / Q8_0 prefill runs its 16-token tiles on AMX where the CPU has it (T = 17, 65 below).
-          const bool amx = isa == Isa::kAvx512 && (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0) &&
+          // Packed Q4_0 / Q8_0 / Q4_K prefill runs its 16-token tiles on AMX where the CPU has it (T = 17, 65 below).
+          const bool amx = isa == Isa::kAvx512 &&
+                           (ty.q == GgmlType::Q4_0 || ty.q == GgmlType::Q8_0 || ty.q == GgmlType::Q4_K) &&
                            kernels::amx_kernels_ready();
           EXPECT_EQ(kernels::route_name(packed, isa),
                     name + "/" + ty.name + (packed_route ? "x16" : "") + (amx ? "+amx" : ""));

@@ -162,11 +162,12 @@ TEST(MachineRoofline, PeakLoopsRunEveryOperationTheyCount) {
 #endif
 
 TEST(MachineRoofline, WeightTypesMapToTheirInstructions) {
-  // Q8_0 and Q4_0 prefill runs on AMX tiles where the CPU has them (and the kernels' self-check passed).
+  // Q8_0, Q4_0 and Q4_K prefill runs on AMX tiles where the CPU has them (and the kernels' self-check passed).
   const perf::PeakKind tiles = kernels::amx_kernels_ready() ? perf::PeakKind::kInt8Tile : perf::PeakKind::kInt8Dot;
   EXPECT_EQ(perf::peak_kind_for_type("q8_0"), tiles);
   EXPECT_EQ(perf::peak_kind_for_type("Q4_0"), tiles);
-  EXPECT_EQ(perf::peak_kind_for_type("q4_K"), perf::PeakKind::kInt8Dot);
+  EXPECT_EQ(perf::peak_kind_for_type("q4_K"), tiles);
+  EXPECT_EQ(perf::peak_kind_for_type("q6_K"), perf::PeakKind::kInt8Dot);
   EXPECT_EQ(perf::peak_kind_for_type("BF16"), perf::PeakKind::kF32Fma);
   EXPECT_EQ(perf::peak_kind_for_type("F32"), perf::PeakKind::kF32Fma);
 }
