@@ -9,7 +9,8 @@ APT_PACKAGES=(
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev libcpp-httplib-dev pkg-config
   # OpenBLAS makes Debian's torch ~10x faster for tools/train (the reference tests tolerate either BLAS).
   python3 python3-numpy python3-torch python3-regex libopenblas0-pthread unicode-data
-
+  # The AArch64 NEON kernels are tested by cross-compiling and running them under QEMU (tests/neon).
+  g++-aarch64-linux-gnu qemu-user
 )
 # Node.js: use the machine's if it has one (it may come from another apt source), else Debian's.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)

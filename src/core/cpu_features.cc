@@ -10,9 +10,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
 #endif
 
 namespace nt {
+#if defined(__aarch64__) && defined(__linux__)
+constexpr unsigned long kHwcapAsimdDp = 1ul << 20;  // HWCAP_ASIMDDP (asm/hwcap.h)
+#endif
 namespace {
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -65,6 +70,12 @@ CpuFeatures detect() {
   }
   return f;
 }
+#elif defined(__aarch64__) && defined(__linux__)
+CpuFeatures detect() {
+  CpuFeatures f;
+  f.neon_dotprod = (getauxval(AT_HWCAP) & kHwcapAsimdDp) != 0;
+  return f;
+}
 #else
 CpuFeatures detect() { return {}; }
 #endif
@@ -102,6 +113,7 @@ std::string describe(const CpuFeatures& f) {
   add(f.avx512_bf16, "bf16");
   add(f.amx_int8, "amx-int8");
   add(f.amx_bf16, "amx-bf16");
+  add(f.neon_dotprod, "neon dotprod");
   return s.empty() ? "scalar" : s;
 }
 

@@ -59,6 +59,15 @@ int32_t weight_offset_of(TileFn tile) {
 }
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
+  if (isa == Isa::kNeon) {  // its own Q8_0 / Q4_0 kernels on stored rows, the portable routes for the rest
+#if defined(NEMOTRON_NEON)
+    if (w.wq == WeightQuant::None && w.quantized() && (w.qtype == GgmlType::Q8_0 || w.qtype == GgmlType::Q4_0)) {
+      return w.qtype == GgmlType::Q8_0 ? Plan{&neon::tile_q8_0, ActKind::kQ8_0, false, 0, "q8_0"}
+                                       : Plan{&neon::tile_q4_0, ActKind::kQ8_0, false, 0, "q4_0"};
+    }
+#endif
+    isa = Isa::kScalar;
+  }
 #if defined(NEMOTRON_X86)
   if (packed != nullptr && isa == Isa::kAvx512) {  // the layouts whose only kernel is AVX-512's
     Plan p;
@@ -186,6 +195,7 @@ int64_t grain_for(int64_t n_blocks, int threads) {
 
 Isa best_isa() {
   const CpuFeatures& f = cpu_features();
+  if (f.neon_dotprod) return Isa::kNeon;
   if (f.avx512 && f.avx512_vnni) return Isa::kAvx512;
   return f.avx2 ? Isa::kAvx2 : Isa::kScalar;
 }
@@ -196,6 +206,7 @@ bool isa_available(Isa isa) {
     case Isa::kScalar: return true;
     case Isa::kAvx2: return f.avx2;
     case Isa::kAvx512: return f.avx512 && f.avx512_vnni;
+    case Isa::kNeon: return f.neon_dotprod;
   }
   return false;
 }
@@ -205,6 +216,7 @@ const char* isa_name(Isa isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512: return "avx512";
+    case Isa::kNeon: return "neon";
   }
   return "?";
 }

@@ -24,7 +24,9 @@ namespace nt::kernels {
 
 // kAvx512: AVX-512 F/BW/VL + VNNI kernels for the Q8_0, Q4_0, Q4_K and Q6_K routes (bitwise the AVX2 results)
 // and the ModelOpt FP8 / NVFP4 routes, the AVX2 kernels for the rest.
-enum class Isa { kScalar, kAvx2, kAvx512 };
+// kNeon: AArch64 Advanced SIMD + dotprod kernels for the Q8_0 and Q4_0 routes (bitwise the AVX2 results), the
+// portable kernels for the rest.
+enum class Isa { kScalar, kAvx2, kAvx512, kNeon };
 
 // The best instruction set cpu_features() allows (NEMOTRON_ISA caps it).
 Isa best_isa();

@@ -1,0 +1,43 @@
+// The SIMD Q8_0 / Q4_0 routes' operation sequence (src/kernels/gemm.h) in plain C++, independent of any kernel:
+// per output element and block b, the exact integer s_b = Σ w·y (Q4_0: Σ (q − 8)·y), then
+// acc = fma(float(s_b), d_w·d_y, acc) in block order from 0. Every SIMD kernel of these types (AVX2, AVX-512,
+// AMX, NEON) must give these bits.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "core/dtype.h"
+
+namespace nt::test {
+
+// y[t·ldy + r] for rows r < nr of stored rows w (row_bytes apart, type Q8_0 or Q4_0 by `q4`) and tokens t < nt of
+// q8_0 activations (qs [nt, n_in], d [nt, n_in / 32]).
+inline void simd_sequence_reference(bool q4, const uint8_t* w, size_t row_bytes, int64_t nr, const int8_t* qs,
+                                    const float* d, int64_t n_in, int64_t nt, float* y, int64_t ldy) {
+  const int64_t nb = n_in / 32;
+  const size_t block = q4 ? 18 : 34;
+  for (int64_t t = 0; t < nt; ++t) {
+    for (int64_t r = 0; r < nr; ++r) {
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = w + static_cast<size_t>(r) * row_bytes + static_cast<size_t>(b) * block;
+        uint16_t h;
+        std::memcpy(&h, blk, 2);
+        const int8_t* yq = qs + t * n_in + b * 32;
+        int32_t s = 0;
+        for (int i = 0; i < 32; ++i) {
+          const int32_t wi = q4 ? static_cast<int32_t>(i < 16 ? blk[2 + i] & 0x0f : blk[2 + i - 16] >> 4) - 8
+                                : static_cast<int8_t>(blk[2 + i]);
+          s += wi * yq[i];
+        }
+        const float dwdy = f16_to_f32(h) * d[t * nb + b];
+        acc = std::fma(static_cast<float>(s), dwdy, acc);
+      }
+      y[t * ldy + r] = acc;
+    }
+  }
+}
+
+}  // namespace nt::test

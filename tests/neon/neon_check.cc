@@ -1,0 +1,91 @@
+// The AArch64 NEON kernels, cross-compiled and run under QEMU (run.sh): Q8_0 and Q4_0 stored rows bit for bit
+// against the plain statement of the SIMD sequence (tests/kernels/simd_sequence_reference.h, which the x86 kernels
+// also match) over odd shapes and token tails, directly and through linear_fast on 1 and 2 threads, and close to
+// the portable kernels (ggml's operation order). Prints one line per failure; exits 1 if any, 0 otherwise.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "core/cpu_features.h"
+#include "core/thread_pool.h"
+#include "kernels/gemm.h"
+#include "kernels/linear_fast.h"
+#include "kernels/kernel_test_util.h"
+#include "kernels/simd_sequence_reference.h"
+
+namespace nt {
+namespace {
+
+using kernels::Isa;
+
+int failures = 0;
+
+void fail(const char* what, const char* type, int64_t out, int64_t in, int64_t T) {
+  std::printf("FAIL %s %s %lldx%lld T=%lld\n", what, type, static_cast<long long>(out), static_cast<long long>(in),
+              static_cast<long long>(T));
+  ++failures;
+}
+
+void check_type(bool q4) {
+  const test::WType ty{true, q4 ? GgmlType::Q4_0 : GgmlType::Q8_0, DType::U8, q4 ? "q4_0" : "q8_0"};
+  ThreadPool pool1(1), pool2(2);
+  for (int64_t out : {1, 3, 4, 5, 8, 17, 33}) {
+    for (int64_t in : {32, 96, 544}) {
+      const auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 31 + in));
+      if (kernels::route_name(w.l, Isa::kNeon) != std::string("neon/") + ty.name) fail("route", ty.name, out, in, 0);
+      for (int64_t T : {1, 2, 3, 4, 5, 7, 9}) {
+        const int64_t nb = in / 32;
+        const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T * 7 + in));
+        std::vector<int8_t> qs(static_cast<size_t>(T * in));
+        std::vector<float> d(static_cast<size_t>(T * nb));
+        for (int64_t t = 0; t < T; ++t) {
+          kernels::quantize_act_q8_0(Isa::kNeon, x.data() + t * in, in, qs.data() + t * in, d.data() + t * nb);
+        }
+        kernels::Act a;
+        a.n_in = in;
+        a.qs = qs.data();
+        a.d = d.data();
+        std::vector<float> want(static_cast<size_t>(T * out)), got(want.size(), -1.0f);
+        test::simd_sequence_reference(q4, w.l.w.data, w.l.w.row_bytes(), out, qs.data(), d.data(), in, T, want.data(),
+                                      out);
+        (q4 ? kernels::neon::tile_q4_0 : kernels::neon::tile_q8_0)(w.l.w.data, w.l.w.row_bytes(), out, a, 0, T,
+                                                                   got.data(), out);
+        if (std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) != 0) fail("tile", ty.name, out, in, T);
+        std::vector<float> port(want.size());
+        kernels::linear_fast(w.l, x.data(), T, port.data(), pool1, Isa::kScalar);
+        for (ThreadPool* p : {&pool1, &pool2}) {
+          std::vector<float> y(want.size(), -1.0f);
+          kernels::linear_fast(w.l, x.data(), T, y.data(), *p, Isa::kNeon);
+          if (std::memcmp(y.data(), want.data(), want.size() * sizeof(float)) != 0) fail("linear", ty.name, out, in, T);
+          for (size_t i = 0; i < y.size(); ++i) {
+            if (std::fabs(y[i] - port[i]) > 1e-4f * (1.0f + std::fabs(port[i]))) {
+              fail("portable", ty.name, out, in, T);
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nt
+
+int main() {
+  using namespace nt;
+  std::printf("cpu: %s\n", describe(cpu_features()).c_str());
+  if (!cpu_features().neon_dotprod) {
+    std::printf("FAIL this CPU (emulated) reports no dotprod\n");
+    return 1;
+  }
+  if (kernels::best_isa() != Isa::kNeon) {
+    std::printf("FAIL best_isa is not neon\n");
+    return 1;
+  }
+  check_type(false);
+  check_type(true);
+  std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
+  return failures == 0 ? 0 : 1;
+}
