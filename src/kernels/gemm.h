@@ -155,9 +155,13 @@ void tile_q4_0_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& 
                       int64_t ldy);
 }  // namespace amx
 
-// AArch64 Advanced SIMD + dotprod kernels (gemm_neon.cc), stored Q8_0 / Q4_0 rows against q8_0 activations; only
-// call when cpu_features().neon_dotprod. Bitwise the results of the AVX2 kernels of the same name.
+// AArch64 Advanced SIMD + dotprod kernels (gemm_neon.cc): stored Q8_0 / Q4_0 rows against q8_0 activations, and
+// F32 / BF16 / F16 rows (or converted ones, F32) against fp32 activations; only call when cpu_features().neon_dotprod.
+// Bitwise the results of the AVX2 kernels of the same name.
 namespace neon {
+void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_bf16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+void tile_f16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q8_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q4_0(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 }  // namespace neon

@@ -59,14 +59,26 @@ int32_t weight_offset_of(TileFn tile) {
 }
 
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
-  if (isa == Isa::kNeon) {  // its own Q8_0 / Q4_0 kernels on stored rows, the portable routes for the rest
+  if (isa == Isa::kNeon) {  // its own Q8_0 / Q4_0 and float kernels; the portable integer kernels for the rest
 #if defined(NEMOTRON_NEON)
     if (w.wq == WeightQuant::None && w.quantized() && (w.qtype == GgmlType::Q8_0 || w.qtype == GgmlType::Q4_0)) {
       return w.qtype == GgmlType::Q8_0 ? Plan{&neon::tile_q8_0, ActKind::kQ8_0, false, 0, "q8_0"}
                                        : Plan{&neon::tile_q4_0, ActKind::kQ8_0, false, 0, "q4_0"};
     }
-#endif
+    if (w.wq == WeightQuant::None && !w.quantized()) {
+      switch (w.dtype) {
+        case DType::F32: return {&neon::tile_f32, ActKind::kF32, false, 0, "f32"};
+        case DType::BF16: return {&neon::tile_bf16, ActKind::kF32, false, 0, "bf16"};
+        case DType::F16: return {&neon::tile_f16, ActKind::kF32, false, 0, "f16"};
+        default: break;
+      }
+    }
+    Plan p = plan_for(w, Isa::kScalar);
+    if (p.convert) p.tile = &neon::tile_f32;  // converted rows
+    return p;
+#else
     isa = Isa::kScalar;
+#endif
   }
 #if defined(NEMOTRON_X86)
   if (packed != nullptr && isa == Isa::kAvx512) {  // the layouts whose only kernel is AVX-512's

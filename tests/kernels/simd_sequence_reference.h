@@ -1,7 +1,7 @@
 // The SIMD Q8_0 / Q4_0 routes' operation sequence (src/kernels/gemm.h) in plain C++, independent of any kernel:
 // per output element and block b, the exact integer s_b = Σ w·y (Q4_0: Σ (q − 8)·y), then
 // acc = fma(float(s_b), d_w·d_y, acc) in block order from 0. Every SIMD kernel of these types (AVX2, AVX-512,
-// AMX, NEON) must give these bits.
+// AMX, NEON) must give these bits. Also the fp32 routes' sequence (fp32_sequence_reference).
 #pragma once
 
 #include <cmath>
@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/dtype.h"
+#include "formats/tensor_view.h"
 
 namespace nt::test {
 
@@ -36,6 +37,41 @@ inline void simd_sequence_reference(bool q4, const uint8_t* w, size_t row_bytes,
         acc = std::fma(static_cast<float>(s), dwdy, acc);
       }
       y[t * ldy + r] = acc;
+    }
+  }
+}
+
+// Element k of row r of a weight of dtype F32 / BF16 / F16, as fp32.
+inline float weight_at(const TensorView& w, int64_t r, int64_t k) {
+  const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes();
+  uint16_t h;
+  switch (w.dtype) {
+    case DType::F32: {
+      float f;
+      std::memcpy(&f, row + 4 * k, 4);
+      return f;
+    }
+    case DType::BF16: std::memcpy(&h, row + 2 * k, 2); return bf16_to_f32(h);
+    default: std::memcpy(&h, row + 2 * k, 2); return f16_to_f32(h);
+  }
+}
+
+// The SIMD fp32 routes' sequence (F32 / BF16 / F16 weights against fp32 activations, gemm_avx2.cc): 8 lanes, lane i
+// taking fma(w[k + i], x[k + i], ·) for k in steps of 8 with the tail zero-padded, then summed as
+// ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). weight(r, k) gives element k of row r as fp32; x: [nt, n].
+template <class Weight>
+void fp32_sequence_reference(Weight weight, int64_t nr, const float* x, int64_t n, int64_t nt, float* y, int64_t ldy) {
+  for (int64_t t = 0; t < nt; ++t) {
+    for (int64_t r = 0; r < nr; ++r) {
+      float l[8] = {};
+      for (int64_t k = 0; k < n; k += 8) {
+        for (int i = 0; i < 8; ++i) {
+          const bool in = k + i < n;
+          l[i] = std::fma(in ? weight(r, k + i) : 0.0f, in ? x[t * n + k + i] : 0.0f, l[i]);
+        }
+      }
+      const float s0 = l[0] + l[4], s1 = l[1] + l[5], s2 = l[2] + l[6], s3 = l[3] + l[7];
+      y[t * ldy + r] = (s0 + s2) + (s1 + s3);
     }
   }
 }

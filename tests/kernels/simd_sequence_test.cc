@@ -2,6 +2,7 @@
 // (simd_sequence_reference.h), bit for bit; the NEON kernels are held to the same reference under QEMU
 // (tests/neon/), which makes all of them agree with each other.
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -56,6 +57,37 @@ TEST(SimdSequence, X86KernelsGiveThePlainSequencesBits) {
           k.fn(w.l.w.data, w.l.w.row_bytes(), out, a, 0, T, got.data(), out);
           EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0)
               << ty.name << (k.avx512 ? " avx512 " : " avx2 ") << out << "x" << in << " T=" << T;
+        }
+      }
+    }
+  }
+#else
+  GTEST_SKIP() << "x86 kernels only";
+#endif
+}
+
+TEST(SimdSequence, X86FloatKernelsGiveThePlainSequencesBits) {
+#if defined(NEMOTRON_X86)
+  if (!kernels::isa_available(Isa::kAvx2)) GTEST_SKIP() << "no AVX2";
+  const std::pair<test::WType, kernels::TileFn> ks[] = {
+      {{false, GgmlType::F32, DType::F32, "f32"}, &kernels::avx2::tile_f32},
+      {{false, GgmlType::F32, DType::BF16, "bf16"}, &kernels::avx2::tile_bf16},
+      {{false, GgmlType::F32, DType::F16, "f16"}, &kernels::avx2::tile_f16}};
+  for (const auto& [ty, fn] : ks) {
+    for (int64_t out : {1, 5, 8}) {
+      for (int64_t in : {3, 8, 29, 64}) {
+        const auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 5 + in));
+        for (int64_t T : {1, 2, 4}) {
+          const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + in));
+          kernels::Act a;
+          a.n_in = in;
+          a.x = x.data();
+          std::vector<float> want(static_cast<size_t>(T * out)), got(want.size(), -1.0f);
+          const auto weight = [&](int64_t r, int64_t k) { return test::weight_at(w.l.w, r, k); };
+          test::fp32_sequence_reference(weight, out, x.data(), in, T, want.data(), out);
+          fn(w.l.w.data, w.l.w.row_bytes(), out, a, 0, T, got.data(), out);
+          EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0)
+              << ty.name << " " << out << "x" << in << " T=" << T;
         }
       }
     }

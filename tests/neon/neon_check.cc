@@ -1,10 +1,12 @@
 // The AArch64 NEON kernels, cross-compiled and run under QEMU (run.sh): Q8_0 and Q4_0 stored rows bit for bit
 // against the plain statement of the SIMD sequence (tests/kernels/simd_sequence_reference.h, which the x86 kernels
 // also match) over odd shapes and token tails, directly and through linear_fast on 1 and 2 threads, and close to
-// the portable kernels (ggml's operation order). Prints one line per failure; exits 1 if any, 0 otherwise.
+// the portable kernels (ggml's operation order); F32 / BF16 / F16 rows bit for bit against the fp32 sequence, and a
+// converted type on the NEON fp32 kernel. Prints one line per failure; exits 1 if any, 0 otherwise.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "core/cpu_features.h"
@@ -70,6 +72,47 @@ void check_type(bool q4) {
   }
 }
 
+// F32 / BF16 / F16 rows through linear_fast on NEON: the fp32 sequence's bits (the AVX2 kernels' too), and a
+// converted type (Q5_1, no integer kernel here) on the NEON fp32 kernel close to the portable route.
+void check_float() {
+  ThreadPool pool1(1), pool2(2);
+  const test::WType types[] = {{false, GgmlType::F32, DType::F32, "f32"},
+                               {false, GgmlType::F32, DType::BF16, "bf16"},
+                               {false, GgmlType::F32, DType::F16, "f16"}};
+  for (const test::WType& ty : types) {
+    for (int64_t out : {1, 4, 7, 9}) {
+      for (int64_t in : {3, 8, 29, 64}) {
+        const auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out * 5 + in));
+        if (kernels::route_name(w.l, Isa::kNeon) != std::string("neon/") + ty.name) fail("route", ty.name, out, in, 0);
+        for (int64_t T : {1, 2, 3, 5}) {
+          const auto x = test::random_vec(static_cast<size_t>(T * in), static_cast<uint32_t>(T + in));
+          std::vector<float> want(static_cast<size_t>(T * out));
+          const auto weight = [&](int64_t r, int64_t k) { return test::weight_at(w.l.w, r, k); };
+          test::fp32_sequence_reference(weight, out, x.data(), in, T, want.data(), out);
+          for (ThreadPool* p : {&pool1, &pool2}) {
+            std::vector<float> y(want.size(), -1.0f);
+            kernels::linear_fast(w.l, x.data(), T, y.data(), *p, Isa::kNeon);
+            if (std::memcmp(y.data(), want.data(), want.size() * sizeof(float)) != 0) fail("linear", ty.name, out, in, T);
+          }
+        }
+      }
+    }
+  }
+  const test::WType q5{true, GgmlType::Q5_1, DType::U8, "q5_1"};
+  const auto w = test::make_linear(q5, 9, 64, 3);
+  if (kernels::route_name(w.l, Isa::kNeon) != "neon/convert(q5_1)") fail("route", q5.name, 9, 64, 0);
+  const auto x = test::random_vec(3 * 64, 4);
+  std::vector<float> y(27), port(27);
+  kernels::linear_fast(w.l, x.data(), 3, y.data(), pool2, Isa::kNeon);
+  kernels::linear_fast(w.l, x.data(), 3, port.data(), pool1, Isa::kScalar);
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (std::fabs(y[i] - port[i]) > 1e-4f * (1.0f + std::fabs(port[i]))) {
+      fail("convert", q5.name, 9, 64, 3);
+      break;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nt
 
@@ -86,6 +129,7 @@ int main() {
   }
   check_type(false);
   check_type(true);
+  check_float();
   std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
   return failures == 0 ? 0 : 1;
 }
