@@ -4,6 +4,7 @@
 #include "core/scratch.h"
 #include "core/strings.h"
 #include "formats/gguf_model.h"
+#include "kernels/amx_check.h"
 #include "kernels/packed_weight.h"
 #include "ops/linear.h"
 #include "ops/norm.h"
@@ -11,6 +12,9 @@
 namespace nt {
 
 Result<std::unique_ptr<HybridLM>> HybridLM::load(const std::string& model_dir, const LoadOptions& opts) {
+  // The AMX self-check forks a child; done before the model's memory exists, the fork copies no page tables of it
+  // and leaves none of its pages copy-on-write (a no-op without AMX).
+  kernels::amx_kernels_ready();
   if (is_gguf_file(model_dir)) {
     NT_ASSIGN_OR_RETURN(GgufModel g, load_gguf_model(model_dir));
     auto m = from_parts(std::move(g.config), std::move(g.store), opts);
