@@ -68,6 +68,12 @@ namespace avx512 {
 SeqKernels with_avx512_gemm(const SeqKernels& avx2_set);
 }
 #endif
+#if defined(NEMOTRON_NEON)
+namespace neon {
+// The portable set with its GEMM on NEON registers (bitwise the AVX2 GEMM's results).
+SeqKernels with_neon_gemm(const SeqKernels& portable_set);
+}
+#endif
 
 // The best set this CPU allows (after the NEMOTRON_ISA cap).
 const SeqKernels& seq_kernels();

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/simd.h"
+#include "ops/seq_gemm_blocks.h"
 #include "ops/seq_kernels.h"
 
 namespace nt::kernels::avx512 {
@@ -61,21 +62,9 @@ void gemm_rows(int64_t Nc, int64_t K, const float* A, int64_t a_rs, int64_t a_cs
 
 void gemm(int64_t M, int64_t Nc, int64_t K, const float* A, int64_t a_rs, int64_t a_cs, const float* B, int64_t ldb,
           float* C, int64_t ldc, float beta, bool lower) {
-  constexpr int64_t kMR = 6;  // as the AVX2 kernel: `lower` stops each block's k at the same place
-  for (int64_t i = 0; i < M; i += kMR) {
-    const int64_t mr = M - i < kMR ? M - i : kMR;
-    const int64_t k_end = lower && i + mr < K ? i + mr : K;
-    const float* a = A + i * a_rs;
-    float* c = C + i * ldc;
-    switch (mr) {
-      case 6: gemm_rows<6>(Nc, k_end, a, a_rs, a_cs, B, ldb, c, ldc, beta); break;
-      case 5: gemm_rows<5>(Nc, k_end, a, a_rs, a_cs, B, ldb, c, ldc, beta); break;
-      case 4: gemm_rows<4>(Nc, k_end, a, a_rs, a_cs, B, ldb, c, ldc, beta); break;
-      case 3: gemm_rows<3>(Nc, k_end, a, a_rs, a_cs, B, ldb, c, ldc, beta); break;
-      case 2: gemm_rows<2>(Nc, k_end, a, a_rs, a_cs, B, ldb, c, ldc, beta); break;
-      default: gemm_rows<1>(Nc, k_end, a, a_rs, a_cs, B, ldb, c, ldc, beta); break;
-    }
-  }
+  for_seq_gemm_row_blocks(M, K, lower, [&]<int MR>(int64_t i, int64_t k_end) {
+    gemm_rows<MR>(Nc, k_end, A + i * a_rs, a_rs, a_cs, B, ldb, C + i * ldc, ldc, beta);
+  });
 }
 
 }  // namespace

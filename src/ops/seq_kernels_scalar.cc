@@ -136,7 +136,19 @@ const SeqKernels& avx512_set() {
 }  // namespace
 #endif
 
+#if defined(NEMOTRON_NEON)
+namespace {
+const SeqKernels& neon_set() {
+  static const SeqKernels k = neon::with_neon_gemm(scalar::kSeqKernels);
+  return k;
+}
+}  // namespace
+#endif
+
 const SeqKernels& seq_kernels() {
+#if defined(NEMOTRON_NEON)
+  if (cpu_features().neon_dotprod) return neon_set();
+#endif
 #if defined(NEMOTRON_X86)
   static const SeqKernels& best = cpu_features().avx512 ? avx512_set()
                                   : cpu_features().avx2 ? avx2::kSeqKernels
@@ -153,6 +165,9 @@ int available_seq_kernels(const SeqKernels** out, int max) {
 #if defined(NEMOTRON_X86)
   if (n < max && cpu_features().avx2) out[n++] = &avx2::kSeqKernels;
   if (n < max && cpu_features().avx512) out[n++] = &avx512_set();
+#endif
+#if defined(NEMOTRON_NEON)
+  if (n < max && cpu_features().neon_dotprod) out[n++] = &neon_set();
 #endif
   return n;
 }

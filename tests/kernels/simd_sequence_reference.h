@@ -76,4 +76,22 @@ void fp32_sequence_reference(Weight weight, int64_t nr, const float* x, int64_t 
   }
 }
 
+// The SIMD sequence-op GEMM (ops/seq_kernels.h; AVX2, AVX-512 and NEON sets): rows in blocks of 6, where `lower`
+// stops a block's k at its last row + 1; per element sum = fma(A[i, k], B[k, j], sum) over k in order from 0, then
+// C = fma(beta, C, sum) (beta == 0: C = sum).
+inline void seq_gemm_reference(int64_t M, int64_t Nc, int64_t K, const float* A, int64_t a_rs, int64_t a_cs,
+                               const float* B, int64_t ldb, float* C, int64_t ldc, float beta, bool lower) {
+  for (int64_t i0 = 0; i0 < M; i0 += 6) {
+    const int64_t mr = M - i0 < 6 ? M - i0 : 6;
+    const int64_t k_end = lower && i0 + mr < K ? i0 + mr : K;
+    for (int64_t i = i0; i < i0 + mr; ++i) {
+      for (int64_t j = 0; j < Nc; ++j) {
+        float sum = 0.0f;
+        for (int64_t k = 0; k < k_end; ++k) sum = std::fma(A[i * a_rs + k * a_cs], B[k * ldb + j], sum);
+        C[i * ldc + j] = beta != 0.0f ? std::fma(beta, C[i * ldc + j], sum) : sum;
+      }
+    }
+  }
+}
+
 }  // namespace nt::test

@@ -2,6 +2,7 @@
 // (simd_sequence_reference.h), bit for bit; the NEON kernels are held to the same reference under QEMU
 // (tests/neon/), which makes all of them agree with each other.
 #include <cstring>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "kernel_test_util.h"
 #include "kernels/gemm.h"
 #include "kernels/linear_fast.h"
+#include "ops/seq_kernels.h"
 #include "simd_sequence_reference.h"
 
 namespace nt {
@@ -95,6 +97,41 @@ TEST(SimdSequence, X86FloatKernelsGiveThePlainSequencesBits) {
 #else
   GTEST_SKIP() << "x86 kernels only";
 #endif
+}
+
+// The sequence-op GEMM of the SIMD sets, against the plain statement of its sequence; the NEON set is held to the
+// same under QEMU (tests/neon).
+TEST(SimdSequence, SeqGemmOfTheSimdSetsGivesThePlainSequencesBits) {
+  const kernels::SeqKernels* sets[4];
+  const int n = kernels::available_seq_kernels(sets, 4);
+  int checked = 0;
+  for (int s = 0; s < n; ++s) {
+    if (std::string(sets[s]->name) == "scalar") continue;
+    ++checked;
+    for (int64_t M : {1, 5, 6, 13}) {
+      for (int64_t Nc : {1, 3, 8, 17, 64, 70}) {
+        for (int64_t K : {1, 7, 13}) {
+          for (const bool lower : {false, true}) {
+            for (const float beta : {0.0f, 0.75f}) {
+              const int64_t a_rs = K + 2, ldb = Nc + 1, ldc = Nc + 3;
+              auto A = test::random_vec(static_cast<size_t>(M * a_rs), static_cast<uint32_t>(M + K));
+              if (lower)  // the kernels may skip or include A[i, k > i], which the contract makes zero
+                for (int64_t i = 0; i < M; ++i)
+                  for (int64_t k = i + 1; k < K; ++k) A[static_cast<size_t>(i * a_rs + k)] = 0.0f;
+              const auto B = test::random_vec(static_cast<size_t>(K * ldb), static_cast<uint32_t>(Nc + K));
+              const auto C0 = test::random_vec(static_cast<size_t>(M * ldc), static_cast<uint32_t>(M * Nc));
+              std::vector<float> want(C0), got(C0);
+              test::seq_gemm_reference(M, Nc, K, A.data(), a_rs, 1, B.data(), ldb, want.data(), ldc, beta, lower);
+              sets[s]->gemm(M, Nc, K, A.data(), a_rs, 1, B.data(), ldb, got.data(), ldc, beta, lower);
+              EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0)
+                  << sets[s]->name << " M=" << M << " N=" << Nc << " K=" << K << " lower=" << lower << " beta=" << beta;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no SIMD sequence-op set on this CPU";
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // against the plain statement of the SIMD sequence (tests/kernels/simd_sequence_reference.h, which the x86 kernels
 // also match) over odd shapes and token tails, directly and through linear_fast on 1 and 2 threads, and close to
 // the portable kernels (ggml's operation order); F32 / BF16 / F16 rows bit for bit against the fp32 sequence, and a
-// converted type on the NEON fp32 kernel. Prints one line per failure; exits 1 if any, 0 otherwise.
+// converted type on the NEON fp32 kernel; the sequence-op GEMM bit for bit against its plain sequence. Prints one
+// line per failure; exits 1 if any, 0 otherwise.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "kernels/linear_fast.h"
 #include "kernels/kernel_test_util.h"
 #include "kernels/simd_sequence_reference.h"
+#include "ops/seq_kernels.h"
 
 namespace nt {
 namespace {
@@ -113,6 +115,37 @@ void check_float() {
   }
 }
 
+// The sequence-op set: NEON's GEMM (the chunked SSD scan's) bit for bit against its plain sequence.
+void check_seq_gemm() {
+  const kernels::SeqKernels& k = kernels::seq_kernels();
+  if (std::string(k.name) != "neon") {
+    std::printf("FAIL the sequence-op set is %s, not neon\n", k.name);
+    ++failures;
+    return;
+  }
+  for (int64_t M : {1, 5, 6, 13}) {
+    for (int64_t Nc : {1, 3, 4, 17, 64, 70}) {
+      for (int64_t K : {1, 7, 13}) {
+        for (const bool lower : {false, true}) {
+          for (const float beta : {0.0f, 0.75f}) {
+            const int64_t a_rs = K + 2, ldb = Nc + 1, ldc = Nc + 3;
+            auto A = test::random_vec(static_cast<size_t>(M * a_rs), static_cast<uint32_t>(M + K));
+            if (lower)
+              for (int64_t i = 0; i < M; ++i)
+                for (int64_t kk = i + 1; kk < K; ++kk) A[static_cast<size_t>(i * a_rs + kk)] = 0.0f;
+            const auto B = test::random_vec(static_cast<size_t>(K * ldb), static_cast<uint32_t>(Nc + K));
+            const auto C0 = test::random_vec(static_cast<size_t>(M * ldc), static_cast<uint32_t>(M * Nc));
+            std::vector<float> want(C0), got(C0);
+            test::seq_gemm_reference(M, Nc, K, A.data(), a_rs, 1, B.data(), ldb, want.data(), ldc, beta, lower);
+            k.gemm(M, Nc, K, A.data(), a_rs, 1, B.data(), ldb, got.data(), ldc, beta, lower);
+            if (std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) != 0) fail("seq gemm", "f32", M, Nc, K);
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nt
 
@@ -130,6 +163,7 @@ int main() {
   check_type(false);
   check_type(true);
   check_float();
+  check_seq_gemm();
   std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
   return failures == 0 ? 0 : 1;
 }
