@@ -44,8 +44,9 @@ inline void amx_scale_block(const int32_t (*c)[16], const uint8_t* rec, const fl
 // Blocks [ib0, ib1) of one group for 16 tokens: rec0 is the record of block ib0 (records kAmxQ8Record apart), yq and
 // yd the first token's quants and block scales (tokens n_in and nb apart), y its output row (tokens ldy apart),
 // written in the lanes of mask m (the group's real rows). y holds the sums of the blocks before ib0 when ib0 > 0.
+// kPrefetch: the records are the weight's own (read in place from memory), not a widened copy already in L1.
 // The tiles must be configured with q8_block_tile_config().
-template <class Tiles>
+template <bool kPrefetch, class Tiles>
 void amx_group_tokens16(Tiles& tm, const uint8_t* rec0, int64_t ib0, int64_t ib1, int64_t nb, const int8_t* yq,
                         const float* yd, int64_t n_in, float* y, int64_t ldy, __mmask16 m) {
   alignas(64) int32_t c[2][16][16];
@@ -55,8 +56,10 @@ void amx_group_tokens16(Tiles& tm, const uint8_t* rec0, int64_t ib0, int64_t ib1
   const size_t stride = static_cast<size_t>(n_in);
   int64_t ib = ib0;
   for (; ib + 2 <= ib1; ib += 2) {
-    const char* ahead = reinterpret_cast<const char*>(rec(ib) + kAmxPrefetchRecords * kAmxQ8Record);
-    NT_UNROLL for (int l = 0; l < 17; ++l) _mm_prefetch(ahead + 64 * l, _MM_HINT_T0);
+    if constexpr (kPrefetch) {
+      const char* ahead = reinterpret_cast<const char*>(rec(ib) + kAmxPrefetchRecords * kAmxQ8Record);
+      NT_UNROLL for (int l = 0; l < 17; ++l) _mm_prefetch(ahead + 64 * l, _MM_HINT_T0);
+    }
     tm.template zero<0>();
     tm.template zero<1>();
     tm.template load<2>(yq + ib * 32, stride);
@@ -86,26 +89,6 @@ inline __mmask16 amx_row_mask(int64_t nr, int64_t r) {
   return static_cast<__mmask16>((1u << n) - 1);
 }
 
-// Tokens [t0, t0 + n16) (n16 a multiple of 16) of a packed Q8_0 weight, all nr rows; arguments as the tile kernels'
-// (gemm.h). Each group's blocks in slices of kAmxSliceBlocks.
-template <class Tiles>
-void amx_q8_0_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
-                     float* y, int64_t ldy) {
-  const int64_t nb = a.n_in / 32;
-  for (int64_t r = 0; r < nr; r += 16) {
-    const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
-    const __mmask16 m = amx_row_mask(nr, r);
-    for (int64_t ib0 = 0; ib0 < nb; ib0 += kAmxSliceBlocks) {
-      const int64_t ib1 = ib0 + kAmxSliceBlocks < nb ? ib0 + kAmxSliceBlocks : nb;
-      for (int64_t t = 0; t < n16; t += kAmxTokens) {
-        const int64_t tt = t0 + t;
-        amx_group_tokens16(tm, g + static_cast<size_t>(ib0) * kAmxQ8Record, ib0, ib1, nb, a.qs + tt * a.n_in,
-                           a.d + tt * nb, a.n_in, y + t * ldy + r, ldy, m);
-      }
-    }
-  }
-}
-
 // One kQ4_0Rows16 record -> one kQ8_0Rows16 record of the weights q − 8.
 inline void amx_widen_q4_0_record(const uint8_t* src, uint8_t* dst) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
@@ -119,26 +102,46 @@ inline void amx_widen_q4_0_record(const uint8_t* src, uint8_t* dst) {
   }
 }
 
-// As amx_q8_0_packed for a packed Q4_0 weight: each slice's records widened before the token tiles read them.
-template <class Tiles>
-void amx_q4_0_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
-                     float* y, int64_t ldy) {
+// Tokens [t0, t0 + n16) (n16 a multiple of 16) of a packed Q8_0 weight, or (kQ4) a packed Q4_0 one, all nr rows;
+// arguments as the tile kernels' (gemm.h). Each group's blocks in slices of kAmxSliceBlocks: Q8_0 records are read
+// in place, Q4_0 ones widened first into a slice of Q8_0 records that every token tile then reads.
+template <bool kQ4, class Tiles>
+void amx_block_records(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
+                       float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  alignas(64) uint8_t wide[kAmxSliceBlocks * kAmxQ8Record];
+  alignas(64) uint8_t wide[kQ4 ? kAmxSliceBlocks * kAmxQ8Record : 1];
   for (int64_t r = 0; r < nr; r += 16) {
     const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
     const __mmask16 m = amx_row_mask(nr, r);
     for (int64_t ib0 = 0; ib0 < nb; ib0 += kAmxSliceBlocks) {
       const int64_t ib1 = ib0 + kAmxSliceBlocks < nb ? ib0 + kAmxSliceBlocks : nb;
-      for (int64_t ib = ib0; ib < ib1; ++ib) {
-        amx_widen_q4_0_record(g + static_cast<size_t>(ib) * kAmxQ4Record, wide + (ib - ib0) * kAmxQ8Record);
+      const uint8_t* rec0 = wide;
+      if constexpr (kQ4) {
+        for (int64_t ib = ib0; ib < ib1; ++ib) {
+          amx_widen_q4_0_record(g + static_cast<size_t>(ib) * kAmxQ4Record, wide + (ib - ib0) * kAmxQ8Record);
+        }
+      } else {
+        rec0 = g + static_cast<size_t>(ib0) * kAmxQ8Record;
       }
       for (int64_t t = 0; t < n16; t += kAmxTokens) {
         const int64_t tt = t0 + t;
-        amx_group_tokens16(tm, wide, ib0, ib1, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r, ldy, m);
+        amx_group_tokens16<!kQ4>(tm, rec0, ib0, ib1, nb, a.qs + tt * a.n_in, a.d + tt * nb, a.n_in, y + t * ldy + r,
+                                 ldy, m);
       }
     }
   }
+}
+
+template <class Tiles>
+void amx_q8_0_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
+                     float* y, int64_t ldy) {
+  amx_block_records<false>(tm, w, ws, nr, a, t0, n16, y, ldy);
+}
+
+template <class Tiles>
+void amx_q4_0_packed(Tiles& tm, const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t n16,
+                     float* y, int64_t ldy) {
+  amx_block_records<true>(tm, w, ws, nr, a, t0, n16, y, ldy);
 }
 
 // --- Q4_K (kQ4_KRows16) -----------------------------------------------------------------------------------------
@@ -170,7 +173,9 @@ inline void amx_widen_q4_K_record(const uint8_t* rec, uint8_t* dst) {
 // S[t] += Σ q·y (the stored C tile, token t's row) · the rows' chunk scales.
 inline void amx_add_scaled(const int32_t (*c)[16], const uint8_t* sc, __m512i* S) {
   const __m512i scale = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
-  NT_UNROLL for (int t = 0; t < 16; ++t) S[t] = _mm512_add_epi32(S[t], _mm512_mullo_epi32(_mm512_load_si512(c[t]), scale));
+  NT_UNROLL for (int t = 0; t < 16; ++t) {
+    S[t] = _mm512_add_epi32(S[t], _mm512_mullo_epi32(_mm512_load_si512(c[t]), scale));
+  }
 }
 
 // Super-blocks [ib0, ib1) of one group for 16 tokens: rec0 / wide0 the packed and widened records of ib0, yk the

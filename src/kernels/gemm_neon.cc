@@ -1,8 +1,9 @@
 // AArch64 Advanced SIMD kernels: F32 / BF16 / F16 rows against fp32 activations (below), and, with the dot-product
-// instructions (sdot, ARMv8.2 dotprod), Q8_0 and Q4_0 stored rows against q8_0 activations, with the operation sequence of the SIMD routes (gemm.h): per output element and
-// block, the exact integer sum s = Σ w·y (Q4_0: Σ (q − 8)·y), then acc = fma(float(s), d_w·d_y, acc) in block
-// order from 0. So they give bitwise the AVX2 / AVX-512 kernels' results. sdot multiplies signed by signed bytes,
-// so neither type needs the activations' block sums (Act::ybias).
+// instructions (sdot, ARMv8.2 dotprod), Q8_0 and Q4_0 stored rows against q8_0 activations, with the operation
+// sequence of the SIMD routes (gemm.h): per output element and block, the exact integer sum s = Σ w·y (Q4_0:
+// Σ (q − 8)·y), then acc = fma(float(s), d_w·d_y, acc) in block order from 0. So they give bitwise the AVX2 /
+// AVX-512 kernels' results. sdot multiplies signed by signed bytes, so neither type needs the activations' block
+// sums (Act::ybias).
 //
 // A register tile is 4 rows × up to 4 tokens: per block, each row's 32 weight bytes in two registers (Q4_0: its
 // nibbles split and re-centred), and per token 8 sdot, the rows' 4-lane partial sums reduced pairwise into one
@@ -24,6 +25,12 @@ inline float f16_at(const uint8_t* p) {
   __fp16 h;
   std::memcpy(&h, p, 2);
   return static_cast<float>(h);
+}
+
+// Pointers to the kRows rows of a register tile from row r (ws bytes apart); a short tile repeats its last row. (The
+// x86 kernels' row_pointers, kernels/simd.h, sits in a header that only x86 files can include.)
+inline void tile_rows(const uint8_t* w, size_t ws, int64_t r, int nrows, const uint8_t** rows) {
+  for (int j = 0; j < kRows; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
 }
 
 // The 32 weights of block ib of a row as two registers of signed bytes (elements 0..15, 16..31).
@@ -75,7 +82,7 @@ void tile(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int
   for (int64_t r = 0; r < nr; r += kRows) {
     const int nrows = static_cast<int>(nr - r < kRows ? nr - r : kRows);
     const uint8_t* rows[kRows];
-    for (int j = 0; j < kRows; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
+    tile_rows(w, ws, r, nrows, rows);
     for (int64_t t = 0; t < nt; t += kTokens) {
       const int64_t tt = t0 + t, n = nt - t < kTokens ? nt - t : kTokens;
       const int8_t* yq = a.qs + tt * a.n_in;
@@ -179,7 +186,7 @@ void tile_fp(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, 
   for (int64_t r = 0; r < nr; r += kRows) {
     const int nrows = static_cast<int>(nr - r < kRows ? nr - r : kRows);
     const uint8_t* rows[kRows];
-    for (int j = 0; j < kRows; ++j) rows[j] = w + static_cast<size_t>(r + (j < nrows ? j : nrows - 1)) * ws;
+    tile_rows(w, ws, r, nrows, rows);
     for (int64_t t = 0; t < nt; t += kTokensF) {
       const float* x = a.x + (t0 + t) * a.n_in;
       if (nt - t >= 2) {

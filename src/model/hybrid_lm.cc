@@ -12,9 +12,6 @@
 namespace nt {
 
 Result<std::unique_ptr<HybridLM>> HybridLM::load(const std::string& model_dir, const LoadOptions& opts) {
-  // The AMX self-check forks a child; done before the model's memory exists, the fork copies no page tables of it
-  // and leaves none of its pages copy-on-write (a no-op without AMX).
-  kernels::amx_kernels_ready();
   if (is_gguf_file(model_dir)) {
     NT_ASSIGN_OR_RETURN(GgufModel g, load_gguf_model(model_dir));
     auto m = from_parts(std::move(g.config), std::move(g.store), opts);
@@ -28,6 +25,9 @@ Result<std::unique_ptr<HybridLM>> HybridLM::load(const std::string& model_dir, c
 
 Result<std::unique_ptr<HybridLM>> HybridLM::from_parts(ModelConfig config, TensorStore store,
                                                        const LoadOptions& opts) {
+  // The AMX self-check forks a child; done before the packed weights exist (the model's anonymous memory), the fork
+  // copies no page tables of them and leaves none of their pages copy-on-write (a no-op without AMX).
+  kernels::amx_kernels_ready();
   std::unique_ptr<HybridLM> m(new HybridLM());
   m->config_ = std::move(config);
   m->store_ = std::move(store);

@@ -7,9 +7,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "core/dtype.h"
 #include "formats/tensor_view.h"
+#include "kernels/kernel_test_util.h"
 
 namespace nt::test {
 
@@ -89,6 +91,34 @@ inline void seq_gemm_reference(int64_t M, int64_t Nc, int64_t K, const float* A,
         float sum = 0.0f;
         for (int64_t k = 0; k < k_end; ++k) sum = std::fma(A[i * a_rs + k * a_cs], B[k * ldb + j], sum);
         C[i * ldc + j] = beta != 0.0f ? std::fma(beta, C[i * ldc + j], sum) : sum;
+      }
+    }
+  }
+}
+
+// Runs `gemm` (a sequence-op GEMM, the signature of SeqKernels::gemm) over odd shapes (row blocks of 6 and their
+// tails, column tails of every vector width, short K), with and without `lower` and beta, and calls
+// mismatch(M, Nc, K, lower, beta) for each case whose output is not bitwise seq_gemm_reference's.
+template <class Gemm, class Mismatch>
+void compare_seq_gemm(Gemm gemm, Mismatch mismatch) {
+  for (int64_t M : {1, 5, 6, 13}) {
+    for (int64_t Nc : {1, 3, 4, 8, 17, 64, 70}) {
+      for (int64_t K : {1, 7, 13}) {
+        for (const bool lower : {false, true}) {
+          for (const float beta : {0.0f, 0.75f}) {
+            const int64_t a_rs = K + 2, ldb = Nc + 1, ldc = Nc + 3;
+            auto A = random_vec(static_cast<size_t>(M * a_rs), static_cast<uint32_t>(M + K));
+            if (lower)  // the kernels may skip or include A[i, k > i], which the contract makes zero
+              for (int64_t i = 0; i < M; ++i)
+                for (int64_t k = i + 1; k < K; ++k) A[static_cast<size_t>(i * a_rs + k)] = 0.0f;
+            const auto B = random_vec(static_cast<size_t>(K * ldb), static_cast<uint32_t>(Nc + K));
+            const auto C0 = random_vec(static_cast<size_t>(M * ldc), static_cast<uint32_t>(M * Nc));
+            std::vector<float> want(C0), got(C0);
+            seq_gemm_reference(M, Nc, K, A.data(), a_rs, 1, B.data(), ldb, want.data(), ldc, beta, lower);
+            gemm(M, Nc, K, A.data(), a_rs, 1, B.data(), ldb, got.data(), ldc, beta, lower);
+            if (std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) != 0) mismatch(M, Nc, K, lower, beta);
+          }
+        }
       }
     }
   }
