@@ -4,6 +4,6 @@
 if(NOT NEMOTRON_SANITIZE)
   add_test(NAME neon_kernels_under_qemu
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/run.sh ${CMAKE_CURRENT_BINARY_DIR}/neon)
-  # COST: the longest test (a cross build of the library, about 3 minutes on 2 cores), so ctest starts it first.
+  # COST: the longest test (a one-job cross build of the library, about 5 minutes), so ctest starts it first.
   set_tests_properties(neon_kernels_under_qemu PROPERTIES LABELS "neon" SKIP_RETURN_CODE 77 TIMEOUT 1200 COST 10000)
 endif()
