@@ -51,14 +51,20 @@ for m in $MODELS; do
     python3 -c "import json,glob,os,sys; print(json.dumps({'synth': sys.argv[1], 'type': sys.argv[2], 'seconds': float(sys.argv[4]) - float(sys.argv[3]), 'bytes': sum(os.path.getsize(f) for f in glob.glob(sys.argv[5]))}))" \
       "$shape" "$type" "$start" "$end" "$weights" >> "$results"
   fi
+  # Routed experts that do not fit the packing budget are packed once into $OUT/cache (a 1-token run writes the
+  # file, untimed; nothing is written for models whose experts fit or that have none).
+  "$BIN" bench -m "$file" -p 1 -n 1 -t 2 --bw-mb 16 --expert-cache "$OUT/cache" > /dev/null
+  experts=$(ls "$OUT/cache/$(basename "$file")".*.experts 2>/dev/null || true)
   for t in $THREADS; do
     # Warm page cache: the file was just written or other models pushed it out; a decode that reads weights from
     # disk measures the disk, not the engine. The other models' pages go first (the 30B-A3B file needs most of a
     # 24 GiB machine), and the file is read through a huge-page mapping as the engine maps it (bench/page_cache.py).
-    python3 bench/page_cache.py --warm $weights --evict $(ls -d "$OUT"/*.gguf "$OUT"/*/*.safetensors 2>/dev/null)
+    # The packed-experts file is warmed last: the run reads the experts from it, not from the model file.
+    python3 bench/page_cache.py --warm $weights $experts \
+      --evict $(ls -d "$OUT"/*.gguf "$OUT"/*/*.safetensors "$OUT"/cache/*.experts 2>/dev/null)
     p=$P n=$N
     if [ "$t" = 1 ]; then p=$P1 n=$N1; fi
-    "$BIN" bench -m "$file" -p "$p" -n "$n" -t "$t" --json |
+    "$BIN" bench -m "$file" -p "$p" -n "$n" -t "$t" --expert-cache "$OUT/cache" --json |
       python3 -c "import json,sys; j=json.load(sys.stdin); j['shape']=sys.argv[1]; print(json.dumps(j))" "$shape" >> "$results"
   done
 done

@@ -1,5 +1,5 @@
 // nemotron bench [-m MODEL] [-p 512] [-n 128] [-t THREADS] [-r REPS] [-b BATCH] [--bw-mb 1024] [--json] [--profile]
-//                [--map-experts]
+//                [--map-experts] [--expert-cache DIR|off]
 // Prefill and decode speed of a model next to the machine's rooflines, measured in the same run:
 //  - memory read bandwidth (before and after the model runs; the higher one is used, which is conservative),
 //  - the peak rate of the matrix instruction the model's dominant weight type runs on,
@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/op_profile.h"
 #include "kernels/amx_check.h"
+#include "kernels/packed_weight.h"
 #include "model/hybrid_lm.h"
 #include "model_args.h"
 #include "perf/machine_roofline.h"
@@ -58,6 +59,17 @@ double model_file_bytes(const std::string& path, const TensorStore& store) {
   if (total > 0) return total;
   for (const auto& [name, t] : store.tensors()) total += static_cast<double>(t.nbytes);
   return total;
+}
+
+// Where the routed experts are read from: "none" (no MoE layer), "mapped" (stored rows in the model file's mapping),
+// "packed" (the anonymous arena) or "packed_file" (the packed-experts file, kernels/packed_file.h).
+const char* experts_source(const HybridLM& lm) {
+  for (const LayerWeights& L : lm.weights().layers) {
+    if (L.moe.experts.empty()) continue;
+    const auto& p = L.moe.experts.front().up_proj.packed;
+    return p == nullptr ? "mapped" : p->in_file ? "packed_file" : "packed";
+  }
+  return "none";
 }
 
 int32_t argmax(const std::vector<float>& logits, int64_t V) {
@@ -199,7 +211,7 @@ void print_profile(const char* phase, const Json& j) {
 
 int cmd_bench(int argc, char** argv) {
   Args args({"-m", "--model", "-p", "--prompt-tokens", "-n", "--gen-tokens", "-t", "--threads", "-r", "--reps",
-             "--bw-mb", "-b", "--batch"},
+             "--bw-mb", "-b", "--batch", kExpertCacheFlag},
             {"--json", "--profile", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("bench", s);
   auto p = args.get_int({"-p", "--prompt-tokens"}, 512);
@@ -279,6 +291,7 @@ int cmd_bench(int argc, char** argv) {
       {"threads", *threads},
       {"isa", describe(cpu_features())},
       {"amx_kernels", kernels::amx_kernels_ready()},
+      {"experts", experts_source(lm)},
       {"prompt_tokens", *p},
       {"gen_tokens", *n},
       {"reps", *reps},
@@ -327,6 +340,7 @@ int cmd_bench(int argc, char** argv) {
   std::printf("model            %s (%s, %s%s)\n", path.c_str(), type.c_str(), describe(cpu_features()).c_str(),
               kernels::amx_kernels_ready() ? "; AMX prefill kernels on" : "");
   std::printf("threads          %d\n", *threads);
+  if (std::string e = experts_source(lm); e != "none") std::printf("experts          %s\n", e.c_str());
   std::printf("bandwidth        %.2f GB/s read (before %.2f, after %.2f)\n", bw, bw_before.gb_per_s, bw_after.gb_per_s);
   std::printf("peak             %.1f GOP/s  %s\n", peak.gops_per_s, peak.instruction.c_str());
   std::printf("prefill  pp%-5lld %.2f tok/s  %.1f GFLOP/s = %.1f%% of peak  (TTFT %.3f s)\n",

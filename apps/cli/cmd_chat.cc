@@ -18,7 +18,7 @@ namespace nt::cli {
 
 int cmd_chat(int argc, char** argv) {
   std::vector<std::string> flags = {"-m", "--model", "--system", "--threads", "-t", "--thinking-budget", "--stop",
-                                    "--ctx", "--state-cache-mb"};
+                                    "--ctx", "--state-cache-mb", kExpertCacheFlag};
   for (auto& f : sampling_flags()) flags.push_back(f);
   Args args(flags, {"--think", "--no-think", "--quiet", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("chat", s);

@@ -10,7 +10,7 @@
 namespace nt::cli {
 
 int cmd_logits(int argc, char** argv) {
-  Args args({"-m", "--model", "--tokens", "--out", "-o", "--threads", "-t", "--scan"}, {"--decode", kMapExpertsSwitch});
+  Args args({"-m", "--model", "--tokens", "--out", "-o", "--threads", "-t", "--scan", kExpertCacheFlag}, {"--decode", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("logits", s);
   const std::string dir = args.get({"-m", "--model"}), out = args.get({"--out", "-o"});
   if (dir.empty()) return fail("logits", Status::error("missing -m DIR"));

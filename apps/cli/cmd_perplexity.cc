@@ -16,7 +16,7 @@
 namespace nt::cli {
 
 int cmd_perplexity(int argc, char** argv) {
-  Args args({"-m", "--model", "-f", "--file", "--ctx", "-c", "--threads", "-t"}, {kMapExpertsSwitch});
+  Args args({"-m", "--model", "-f", "--file", "--ctx", "-c", "--threads", "-t", kExpertCacheFlag}, {kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("perplexity", s);
   const std::string file = args.get({"-f", "--file"});
   if (file.empty()) return fail("perplexity", Status::error("missing -f FILE (the text to evaluate)"));

@@ -51,7 +51,7 @@ int run_ids(const Args& args, const std::string& dir, const SamplingParams& sp, 
 
 int cmd_run(int argc, char** argv) {
   std::vector<std::string> flags = {"-m", "--model", "--tokens", "-p", "--prompt", "-f", "--file", "--threads", "-t",
-                                    "--stop", "--system", "--thinking-budget", "--ctx"};
+                                    "--stop", "--system", "--thinking-budget", "--ctx", kExpertCacheFlag};
   for (auto& f : sampling_flags()) flags.push_back(f);
   Args args(flags, {"--ids", "--ignore-eos", "--chat", "--think", "--no-think", "--stats", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("run", s);

@@ -41,7 +41,7 @@ std::string basename_of(std::string dir) {
 
 int cmd_serve(int argc, char** argv) {
   Args args({"-m", "--model", "--host", "--port", "--parallel", "--queue", "--ctx", "--state-cache-mb",
-             "--prefill-chunk", "--threads", "-t", "--drain-seconds"},
+             "--prefill-chunk", "--threads", "-t", "--drain-seconds", kExpertCacheFlag},
             {"--quiet", kMapExpertsSwitch});
   if (Status s = args.parse(argc, argv); !s) return fail("serve", s);
   auto threads = thread_count(args);

@@ -33,9 +33,22 @@ Result<int> thread_count(const Args& args) {
   return static_cast<int>(n);
 }
 
+std::string default_cache_dir() {
+  const auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v != nullptr ? v : "";
+  };
+  if (std::string d = env("NEMOTRON_CACHE_DIR"); !d.empty()) return d;
+  if (std::string d = env("XDG_CACHE_HOME"); !d.empty() && d.front() == '/') return d + "/nemotron";
+  if (std::string d = env("HOME"); !d.empty()) return d + "/.cache/nemotron";
+  return "";
+}
+
 LoadOptions load_options(const Args& args) {
   LoadOptions o;
   o.pack_experts = !args.has(kMapExpertsSwitch);
+  o.expert_cache_dir = args.get({kExpertCacheFlag}, default_cache_dir());
+  if (o.expert_cache_dir == "off") o.expert_cache_dir.clear();
   return o;
 }
 

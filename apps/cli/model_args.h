@@ -21,6 +21,10 @@ Result<int> thread_count(const Args& args);
 // (faster start, pages the kernel may evict; see LoadOptions::pack_experts), for the commands that load a model
 // to run it.
 inline constexpr const char* kMapExpertsSwitch = "--map-experts";
+// The directory of the packed-expert files (LoadOptions::expert_cache_dir; "off": none). Default: $NEMOTRON_CACHE_DIR,
+// else $XDG_CACHE_HOME/nemotron, else $HOME/.cache/nemotron.
+inline constexpr const char* kExpertCacheFlag = "--expert-cache";
+std::string default_cache_dir();
 LoadOptions load_options(const Args& args);
 
 }  // namespace nt::cli

@@ -41,11 +41,17 @@ Result<std::shared_ptr<MappedFile>> MappedFile::open(const std::string& path) {
   return f;
 }
 
-void release_file_pages(const uint8_t* p, size_t n) {
+void release_file_pages(const uint8_t* p, size_t n, bool reclaim) {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t b = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
   const uintptr_t e = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
-  if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+  if (e <= b) return;
+#if defined(MADV_PAGEOUT)
+  if (reclaim) madvise(reinterpret_cast<void*>(b), e - b, MADV_PAGEOUT);  // advisory: an error leaves the pages
+#else
+  (void)reclaim;
+#endif
+  madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

@@ -30,7 +30,9 @@ class MappedFile {
 
 // madvise(MADV_DONTNEED) on the whole pages inside [p, p + n). Only for read-only file mappings (MappedFile):
 // their data stays in the file, and a later access maps the page again.
-void release_file_pages(const uint8_t* p, size_t n);
+// With `reclaim`, the kernel is also asked to drop the pages from the page cache where no other process maps them
+// (MADV_PAGEOUT): for data this process and later loads will not read again.
+void release_file_pages(const uint8_t* p, size_t n, bool reclaim = false);
 
 // Reads a whole (small) file into a string: configs, JSON indexes, templates. Refuses files above max_bytes.
 Result<std::string> read_text_file(const std::string& path, size_t max_bytes = size_t{256} << 20);

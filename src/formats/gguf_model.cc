@@ -360,7 +360,7 @@ Result<GgufModel> load_gguf_model(const std::string& path) {
   const size_t size = file->file_size();
   auto m = gguf_model_from_file(std::move(file));
   if (!m.is_ok()) return m.status().with_context(path);
-  m->store.add_file_range(base, size);  // GgufFile::open memory-maps the file read-only
+  m->store.add_file_range(base, size, path);  // GgufFile::open memory-maps the file read-only
   return m;
 }
 

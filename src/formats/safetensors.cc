@@ -95,20 +95,20 @@ Status TensorStore::add_file(const std::string& file) {
     std::string name = v.name;
     tensors_.emplace(std::move(name), std::move(v));
   }
-  add_file_range(map->data(), map->size());
+  add_file_range(map->data(), map->size(), file);
   maps_.push_back(std::move(map));
-  files_.push_back(file);
   return Status::ok();
 }
 
-void TensorStore::add_file_range(const uint8_t* base, size_t size) {
+void TensorStore::add_file_range(const uint8_t* base, size_t size, const std::string& file) {
   if (base != nullptr && size > 0) file_ranges_.emplace_back(base, size);
+  files_.push_back(file);
 }
 
-void TensorStore::release_pages(const uint8_t* p, size_t n) const {
+void TensorStore::release_pages(const uint8_t* p, size_t n, bool reclaim) const {
   for (const auto& [base, size] : file_ranges_) {
     if (p < base || p + n > base + size) continue;
-    release_file_pages(p, n);
+    release_file_pages(p, n, reclaim);
     return;
   }
 }

@@ -27,16 +27,19 @@ class TensorStore {
   // Adds a view into memory kept alive by `owner` (GGUF files, converted copies); duplicate names are an error.
   Status add_view(TensorView view, std::shared_ptr<const void> owner);
 
-  // Records [base, base + size) as read-only file-mapped memory (safetensors files are recorded by add_file;
+  // Records [base, base + size) as the read-only mapping of `file` (safetensors files are recorded by add_file;
   // the GGUF loader records its file).
-  void add_file_range(const uint8_t* base, size_t size);
+  void add_file_range(const uint8_t* base, size_t size, const std::string& file);
   // Drops this process's page mappings of the whole pages inside [p, p + n) when the range lies in a recorded
   // file mapping (the data stays in the file and the page cache; a later read maps it again). Anything else is
   // left alone. Used after the kernels copied a weight into their own layout, so it is not resident twice.
-  void release_pages(const uint8_t* p, size_t n) const;
+  // With `reclaim`, also drops them from the page cache (release_file_pages): for weights that loads read from
+  // elsewhere from now on (routed experts packed into their cache file).
+  void release_pages(const uint8_t* p, size_t n, bool reclaim = false) const;
 
   const TensorView* find(const std::string& name) const;
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
+  // The files mapped: the safetensors shards, or the GGUF file.
   const std::vector<std::string>& files() const { return files_; }
 
  private:

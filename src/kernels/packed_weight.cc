@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -284,7 +285,7 @@ std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool&
 }
 
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
-                           ThreadPool& pool, bool pack_experts) {
+                           ThreadPool& pool, const PackModelOptions& opts) {
   std::vector<Linear*> experts;
   for (LayerWeights& L : w.layers) {
     for (MlpWeights& e : L.moe.experts) {
@@ -292,7 +293,8 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
       experts.push_back(&e.down_proj);
     }
   }
-  std::sort(experts.begin(), experts.end());
+  std::vector<Linear*> sorted_experts = experts;  // (experts stays in model order: the file's order)
+  std::sort(sorted_experts.begin(), sorted_experts.end());
   const size_t budget = static_cast<size_t>(kMaxShareOfMemory * static_cast<double>(physical_memory_bytes()));
   std::vector<std::pair<Linear*, size_t>> chosen;  // (weight, offset in the arena)
   size_t used = 0;
@@ -302,7 +304,7 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
     used += slot(packed_size(l->w));
   };
   for_each_linear(w, [&](Linear& l) {
-    if (l.packed || std::binary_search(experts.begin(), experts.end(), &l)) return;
+    if (l.packed || std::binary_search(sorted_experts.begin(), sorted_experts.end(), &l)) return;
     const size_t bytes = packed_size(l.w);
     if (bytes == 0 || used + bytes > budget) return;
     choose(&l);
@@ -310,7 +312,8 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
   const size_t base_used = used, base_count = chosen.size();  // the arena without the experts
   // Experts: all of them or none, and only into a faster layout (a stored-rows copy of a K-quant expert would
   // cost the memory and gain nothing over the huge-page file mapping).
-  if (pack_experts && !experts.empty()) {
+  std::vector<Linear*> to_file;
+  if (opts.pack_experts && !experts.empty()) {
     size_t expert_bytes = 0;
     bool all = true;
     for (const Linear* l : experts) {
@@ -318,25 +321,44 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
       all = all && has_packed_kernel(l->w) && packed_size(l->w) > 0;  // 0: packing is off (scalar, reference)
       expert_bytes += slot(packed_size(l->w));
     }
-    if (all && used + expert_bytes <= budget) {
-      for (Linear* l : experts) {
-        if (!l->packed) choose(l);
+    for (Linear* l : experts) {
+      if (!all || l->packed) continue;
+      if (!opts.experts_to_file && used + expert_bytes <= budget) {
+        choose(l);
+      } else if (!opts.expert_file.path.empty()) {
+        to_file.push_back(l);
       }
     }
   }
-  if (chosen.empty()) return 0;
+  int64_t count = 0;
+  if (!to_file.empty()) {
+    bool wrote = false;
+    const auto& drop = opts.reclaim ? opts.reclaim : release;
+    const Status st = map_packed_file(to_file, opts.expert_file, pool, &wrote, [&drop](const Linear& l) {
+      if (drop) drop(l.w.data, l.w.row_bytes() * static_cast<size_t>(l.w.dim(0)));
+    });
+    if (st.is_ok()) {
+      for (const Linear* l : to_file) {
+        if (release) release(l->w.data, l->w.row_bytes() * static_cast<size_t>(l->w.dim(0)));
+      }
+      count += static_cast<int64_t>(to_file.size());
+    } else {
+      std::fprintf(stderr, "nemotron: the routed experts stay memory-mapped as stored: %s\n", st.message().c_str());
+    }
+  }
+  if (chosen.empty()) return count;
   std::shared_ptr<uint8_t> arena = alloc_packed(used);
   if (arena == nullptr && base_count < chosen.size()) {  // no room for the experts: the other weights alone
     chosen.resize(base_count);
     used = base_used;
     if (!chosen.empty()) arena = alloc_packed(used);
   }
-  if (arena == nullptr) return 0;  // out of memory: the stored layouts still work
+  if (arena == nullptr) return count;  // out of memory: the stored layouts still work
   for (const auto& [l, offset] : chosen) {
     l->packed = pack_into(l->w, arena.get() + offset, arena, pool);
     if (release) release(l->w.data, l->w.row_bytes() * static_cast<size_t>(l->w.dim(0)));
   }
-  return static_cast<int64_t>(chosen.size());
+  return count + static_cast<int64_t>(chosen.size());
 }
 
 }  // namespace nt::kernels

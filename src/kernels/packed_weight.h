@@ -44,6 +44,7 @@
 
 #include "core/thread_pool.h"
 #include "formats/tensor_view.h"
+#include "kernels/packed_file.h"
 #include "model/weights.h"
 
 namespace nt::kernels {
@@ -73,6 +74,7 @@ struct PackedWeight {
   uint8_t* data = nullptr;  // [ceil(rows / kPackedGroupRows), group_bytes], 64-byte aligned (kStoredRows: [rows, row])
   size_t bytes = 0;
   std::shared_ptr<uint8_t> storage;  // owns data: its own allocation, or the arena of all the model's packed weights
+  bool in_file = false;  // data lies in the read-only mapping of a packed-weights file (kernels/packed_file.h)
 };
 
 // True if linear() on this CPU would use a packed copy of w: the fast route is on and the ISA has a packed kernel
@@ -97,17 +99,31 @@ void pack_groups(const TensorView& w, int64_t g0, int64_t g1, uint8_t* dst, bool
 // The packed copy of w in its own allocation (null when packing_applies(w) is false or memory runs out).
 std::shared_ptr<const PackedWeight> pack_weight(const TensorView& w, ThreadPool& pool);
 
+struct PackModelOptions {
+  // Pack the routed MoE experts too: into the anonymous arena when all of them fit in what the budget leaves after
+  // the other weights, else into expert_file when it has a path.
+  bool pack_experts = false;
+  // A file of the experts' packed copies (kernels/packed_file.h), written by the first load and memory-mapped by
+  // the later ones. Empty path: experts that do not fit the budget stay memory-mapped as stored rows.
+  PackedFileSpec expert_file{};
+  // Use expert_file even when the experts would fit the budget (their pages stay evictable page cache).
+  bool experts_to_file = false;
+  // Called instead of `release` for each expert just packed into a newly written expert_file: drops its stored
+  // pages from the page cache too (TensorStore::release_pages with reclaim), which later loads no longer read.
+  std::function<void(const uint8_t*, size_t)> reclaim{};
+};
+
 // Packs the Linears of the model that packing applies to while the packed bytes stay within half the machine's
 // physical memory; release(p, n) is then called with the stored bytes of each packed weight (the loader drops the
 // file pages, so the weight is not resident twice). Routed MoE experts are packed only with `pack_experts` and only all
-// together, when every one of them fits in what the budget has left after the other weights; otherwise they stay
-// memory-mapped as stored rows (a token reads only its top-k, and mapped pages can be evicted and re-read).
+// together (see PackModelOptions); otherwise they stay memory-mapped as stored rows (a token reads only its top-k,
+// and mapped pages can be evicted and re-read).
 // Packed experts decode faster (30B-A3B Q4_0, 2 threads: 48 against 38 GB/s) but take load time (about 11 s for
-// 15.5 GB on 2 cores) and stay in anonymous memory.
-// All the copies share one allocation in 2 MiB pages: a weight smaller than a huge page, or one that would waste
-// much of its last page (a 2.8 MB expert, a 6 MB projection), is then read through huge pages too. Returns the
-// number of packed weights.
+// 15.5 GB on 2 cores) and, in the arena, stay in anonymous memory.
+// All the arena's copies share one allocation in 2 MiB pages: a weight smaller than a huge page, or one that would
+// waste much of its last page (a 2.8 MB expert, a 6 MB projection), is then read through huge pages too. Returns
+// the number of packed weights.
 int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8_t*, size_t)>& release,
-                           ThreadPool& pool, bool pack_experts = false);
+                           ThreadPool& pool, const PackModelOptions& opts = {});
 
 }  // namespace nt::kernels

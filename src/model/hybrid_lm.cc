@@ -1,5 +1,10 @@
 #include "model/hybrid_lm.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+
 #include "core/op_profile.h"
 #include "core/scratch.h"
 #include "core/strings.h"
@@ -10,6 +15,28 @@
 #include "ops/norm.h"
 
 namespace nt {
+
+kernels::PackedFileSpec expert_cache_spec(const std::vector<std::string>& files, const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (files.empty() || dir.empty()) return {};
+  std::string key = "routed experts of\n", paths;
+  fs::path first;
+  for (const std::string& f : files) {
+    std::error_code ec;
+    const fs::path abs = fs::canonical(f, ec);
+    struct stat st {};
+    if (ec || ::stat(abs.c_str(), &st) != 0) return {};
+    key += cat(abs.string(), " size ", st.st_size, " mtime ", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, " inode ",
+               st.st_ino, "\n");
+    paths += abs.string() + "\n";
+    if (first.empty()) first = abs;
+  }
+  // One file per model path: a model rewritten in place replaces its file instead of adding one.
+  const std::string name = (files.size() > 1 ? first.parent_path() : first).filename().string();
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(fnv1a64(paths)));
+  return {(fs::path(dir) / cat(name, ".", hash, ".experts")).string(), key};
+}
 
 Result<std::unique_ptr<HybridLM>> HybridLM::load(const std::string& model_dir, const LoadOptions& opts) {
   if (is_gguf_file(model_dir)) {
@@ -37,8 +64,13 @@ Result<std::unique_ptr<HybridLM>> HybridLM::from_parts(ModelConfig config, Tenso
   if (opts.pack_weights) {
     ThreadPool pool(hardware_threads());
     const TensorStore& st = m->store_;
+    kernels::PackModelOptions po{.pack_experts = opts.pack_experts, .experts_to_file = opts.experts_to_file,
+                                 .reclaim = [&st](const uint8_t* p, size_t n) { st.release_pages(p, n, true); }};
+    if (opts.pack_experts && !opts.expert_cache_dir.empty() && !m->weights_.layers.empty()) {
+      po.expert_file = expert_cache_spec(st.files(), opts.expert_cache_dir);
+    }
     kernels::pack_model_weights(m->weights_, [&st](const uint8_t* p, size_t n) { st.release_pages(p, n); }, pool,
-                                opts.pack_experts);
+                                po);
   }
   return m;
 }

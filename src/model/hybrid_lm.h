@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "formats/safetensors.h"
+#include "kernels/packed_file.h"
 #include "model/blocks/blocks.h"
 #include "model/config.h"
 #include "model/state.h"
@@ -30,9 +31,21 @@ struct LoadOptions {
   // file pages of the originals. Off for commands that only read or re-export the weights.
   bool pack_weights = true;
   // With pack_weights: pack the routed MoE experts too when all of them fit in the packing budget (half the
-  // physical memory, with the other weights), else keep them mapped (kernels::pack_model_weights).
+  // physical memory, with the other weights), else into a file in expert_cache_dir, else keep them mapped
+  // (kernels::pack_model_weights).
   bool pack_experts = true;
+  // A directory for the packed experts that do not fit the budget: the first load writes them into a file named
+  // after the model (kernels/packed_file.h), later loads of the same files (path, size and modification time) map
+  // it. Empty: no file; such experts stay memory-mapped as stored rows.
+  std::string expert_cache_dir{};
+  // Put the packed experts in that file even when they would fit the budget.
+  bool experts_to_file = false;
 };
+
+// The cache file of the packed experts of a model made of `files` (TensorStore::files()) in `dir`, and the key its
+// header must hold: the files' absolute paths, sizes, modification times and inode numbers. Empty path when the
+// files cannot be read.
+kernels::PackedFileSpec expert_cache_spec(const std::vector<std::string>& files, const std::string& dir);
 
 class HybridLM {
  public:

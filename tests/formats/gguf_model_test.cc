@@ -17,6 +17,7 @@
 #include "model/hybrid_lm.h"
 #include "ops/linear.h"
 #include "test_util.h"
+#include "model/model_test_util.h"
 
 namespace nt {
 namespace {
@@ -29,15 +30,7 @@ std::vector<int32_t> golden_tokens(const std::string& dir) {
   return (*j)["tokens"].get<std::vector<int32_t>>();
 }
 
-std::vector<float> logits_of(const HybridLM& m, const std::vector<int32_t>& tokens) {
-  ThreadPool pool(2);
-  SequenceState s = m.new_state();
-  std::vector<float> logits;
-  ForwardOptions o{LogitsMode::All, ScanMode::Auto};
-  Status st = m.forward(tokens.data(), static_cast<int64_t>(tokens.size()), s, o, &logits, pool);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  return logits;
-}
+using test::logits_of;
 
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   EXPECT_EQ(a.size(), b.size());

@@ -25,6 +25,7 @@
 #include "quant/modelopt.h"
 #include "quant/modelopt_export.h"
 #include "test_util.h"
+#include "model/model_test_util.h"
 
 namespace nt {
 namespace {
@@ -39,14 +40,7 @@ ModelConfig shipped_config(const std::string& name, double scale) {
   return shrink_config(*c, scale);
 }
 
-std::vector<float> logits_of(const HybridLM& m, const std::vector<int32_t>& tokens) {
-  ThreadPool pool(2);
-  SequenceState s = m.new_state();
-  std::vector<float> l;
-  Status st = m.forward(tokens.data(), static_cast<int64_t>(tokens.size()), s, {LogitsMode::All, ScanMode::Auto}, &l, pool);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  return l;
-}
+using test::logits_of;
 
 std::string bytes_of(const TensorView& t) { return std::string(reinterpret_cast<const char*>(t.data), t.nbytes); }
 

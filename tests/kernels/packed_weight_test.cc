@@ -23,6 +23,7 @@
 #include "model/hybrid_lm.h"
 #include "ops/linear.h"
 #include "test_util.h"
+#include "model/model_test_util.h"
 
 namespace nt {
 namespace {
@@ -202,15 +203,7 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   }
 }
 
-std::vector<float> logits_of(const HybridLM& m, const std::vector<int32_t>& tokens) {
-  ThreadPool pool(2);
-  SequenceState s = m.new_state();
-  std::vector<float> logits;
-  ForwardOptions o{LogitsMode::All, ScanMode::Auto};
-  Status st = m.forward(tokens.data(), static_cast<int64_t>(tokens.size()), s, o, &logits, pool);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  return logits;
-}
+using test::logits_of;
 
 int64_t count_packed(const HybridLM& m) {
   int64_t n = 0;

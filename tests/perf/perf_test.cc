@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "core/cpu_features.h"
@@ -197,6 +198,20 @@ TEST(BenchCli, PrintsRooflineFractionsAsJson) {
     EXPECT_GT(j[k].get<double>(), 0) << k;
   }
   EXPECT_NE(j["peak_instruction"].get<std::string>().find("fma"), std::string::npos);
+  EXPECT_EQ(j["experts"], "none");
+}
+
+// Where the routed experts are read from, named in the report: the F32 fixture's experts have no packed layout, so
+// they stay mapped (and no packed-experts file is written into the given directory).
+TEST(BenchCli, NamesWhereTheExpertsAreRead) {
+  test::TempDir tmp;
+  for (const std::string& cache : {tmp.file("cache"), std::string("off")}) {
+    auto r = test::run_cli({"bench", "-m", test::fixtures_dir() + "/moe_f32", "-p", "3", "-n", "2", "-t", "1",
+                            "--bw-mb", "16", "--expert-cache", cache, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(Json::parse(r.out)["experts"], "mapped") << cache;
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("cache")));
 }
 
 TEST(BenchCli, TextReportNamesTheRooflines) {

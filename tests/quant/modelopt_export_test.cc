@@ -17,6 +17,7 @@
 #include "quant/modelopt.h"
 #include "quant/modelopt_export.h"
 #include "test_util.h"
+#include "model/model_test_util.h"
 
 namespace nt {
 namespace {
@@ -41,13 +42,7 @@ std::vector<float> rows(const TensorView& t) {
   return out;
 }
 
-std::vector<float> logits_of(const HybridLM& m, const std::vector<int32_t>& tokens) {
-  ThreadPool pool(2);
-  SequenceState s = m.new_state();
-  std::vector<float> l;
-  EXPECT_TRUE(m.forward(tokens.data(), static_cast<int64_t>(tokens.size()), s, {LogitsMode::All, ScanMode::Auto}, &l, pool).is_ok());
-  return l;
-}
+using test::logits_of;
 
 double relative_rms(const std::vector<float>& ref, const std::vector<float>& x) {
   double num = 0, den = 0;
