@@ -154,17 +154,40 @@ bool packed_kernels_agree(std::span<const KernelPair> cases, const char** why) {
   return true;
 }
 
+std::span<const KernelPair> amx_kernel_pairs() {
+#if defined(NEMOTRON_X86)
+  static const KernelPair pairs[] = {
+      {GgmlType::Q8_0, &avx512::tile_q8_0_packed, &amx::tile_q8_0_packed, "q8_0x16+amx"},
+      {GgmlType::Q4_0, &avx512::tile_q4_0_packed, &amx::tile_q4_0_packed, "q4_0x16+amx"},
+      {GgmlType::Q4_K, &avx512::tile_q4_K_packed, &amx::tile_q4_K_packed, "q4_Kx16+amx"},
+  };
+  return pairs;
+#else
+  return {};
+#endif
+}
+
+const KernelPair* amx_twin(TileFn vnni) {
+  for (const KernelPair& p : amx_kernel_pairs()) {
+    if (p.reference == vnni) return &p;
+  }
+  return nullptr;
+}
+
+bool amx_covers(GgmlType type) {
+  if (!amx_kernels_ready()) return false;
+  for (const KernelPair& p : amx_kernel_pairs()) {
+    if (p.type == type) return true;
+  }
+  return false;
+}
+
 bool amx_kernels_ready() {
   static const bool ready = [] {
 #if defined(NEMOTRON_X86)
     if (!cpu_features().amx_int8 || !cpu_features().avx512_vnni) return false;
-    const KernelPair cases[] = {
-        {GgmlType::Q8_0, &avx512::tile_q8_0_packed, &amx::tile_q8_0_packed},
-        {GgmlType::Q4_0, &avx512::tile_q4_0_packed, &amx::tile_q4_0_packed},
-        {GgmlType::Q4_K, &avx512::tile_q4_K_packed, &amx::tile_q4_K_packed},
-    };
     const char* why = nullptr;
-    if (packed_kernels_agree(cases, &why)) return true;
+    if (packed_kernels_agree(amx_kernel_pairs(), &why)) return true;
     std::fprintf(stderr, "nemotron: the AMX kernels' self-check failed (%s); prefill uses the AVX-512 VNNI kernels\n",
                  why);
 #endif

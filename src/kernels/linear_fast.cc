@@ -58,6 +58,18 @@ int32_t weight_offset_of(TileFn tile) {
   return 0;
 }
 
+#if defined(NEMOTRON_X86)
+// Where the AMX kernels passed their self-check, a packed layout's VNNI kernel gives way to its AMX twin (prefill's
+// whole 16-token tiles on AMX, the rest on the VNNI kernel; bitwise the same).
+void use_amx_twin(Plan& p) {
+  if (!amx_kernels_ready()) return;
+  if (const KernelPair* twin = amx_twin(p.tile)) {
+    p.tile = twin->candidate;
+    p.name = twin->route;
+  }
+}
+#endif
+
 Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr) {
   if (isa == Isa::kNeon) {  // its own Q8_0 / Q4_0 and float kernels; the portable integer kernels for the rest
 #if defined(NEMOTRON_NEON)
@@ -90,10 +102,7 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
       case PackedLayout::kQ6_KRows16: p = {&avx512::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"}; break;
       default: break;
     }
-    if (p.tile == &avx512::tile_q4_K_packed && amx_kernels_ready()) {  // prefill's 16-token tiles on AMX
-      p.tile = &amx::tile_q4_K_packed;
-      p.name = "q4_Kx16+amx";
-    }
+    use_amx_twin(p);
     if (p.tile != nullptr) {
       p.weight_offset = weight_offset_of(p.tile);
       p.bsum_pairs = p.tile == &avx512::tile_q4_K_packed || p.tile == &avx512::tile_q5_K_packed ||
@@ -112,11 +121,7 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
                         0, "q4_0x16"}
                  : Plan{pick(isa, nullptr, &avx2::tile_q8_0_packed, &avx512::tile_q8_0_packed), ActKind::kQ8_0, false,
                         0, "q8_0x16"};
-    if (isa == Isa::kAvx512 && amx_kernels_ready()) {  // prefill's whole 16-token tiles on AMX, bitwise the same
-      const bool q4 = packed->layout == PackedLayout::kQ4_0Rows16;
-      p.tile = q4 ? &amx::tile_q4_0_packed : &amx::tile_q8_0_packed;
-      p.name = q4 ? "q4_0x16+amx" : "q8_0x16+amx";
-    }
+    use_amx_twin(p);
     p.weight_offset = weight_offset_of(p.tile);
     p.packed = packed;
     return p;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -72,13 +73,13 @@ BandwidthResult measure_read_bandwidth(ThreadPool& pool, int64_t bytes, int reps
 }
 
 PeakResult measure_peak(ThreadPool& pool, PeakKind kind, double seconds) {
-  const CpuFeatures& f = cpu_features();
   using Loop = double (*)(int64_t, float, float*);
   using IntLoop = double (*)(int64_t, int32_t, int32_t*);
   Loop fl = scalar::f32_fma_loop;
   IntLoop il = scalar::int8_dot_loop;
   std::string fl_name = "scalar fp32 multiply-add", il_name = "scalar int8 multiply-add";
 #if defined(NEMOTRON_X86)
+  const CpuFeatures& f = cpu_features();
   if (f.avx512) {
     fl = avx512::f32_fma_loop;
     fl_name = "avx512 vfmadd231ps zmm";
@@ -143,9 +144,15 @@ PeakKind peak_kind_for_type(const std::string& type_name) {
   const bool block = !type_name.empty() && (type_name[0] == 'q' || type_name[0] == 'Q' ||
                                             type_name.rfind("iq", 0) == 0 || type_name.rfind("IQ", 0) == 0);
   if (!block) return PeakKind::kF32Fma;
-  const bool tiles = type_name == "q8_0" || type_name == "Q8_0" || type_name == "q4_0" || type_name == "Q4_0" ||
-                     type_name == "q4_K" || type_name == "Q4_K";
-  return tiles && kernels::amx_kernels_ready() ? PeakKind::kInt8Tile : PeakKind::kInt8Dot;
+  for (const kernels::KernelPair& p : kernels::amx_kernel_pairs()) {
+    const std::string_view name = ggml_type_traits(p.type).name;  // "q8_0", "q4_K", ...
+    const bool same = name.size() == type_name.size() &&
+                      std::equal(name.begin(), name.end(), type_name.begin(), [](char a, char b) {
+                        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                      });
+    if (same) return kernels::amx_covers(p.type) ? PeakKind::kInt8Tile : PeakKind::kInt8Dot;
+  }
+  return PeakKind::kInt8Dot;
 }
 
 }  // namespace nt::perf

@@ -175,6 +175,23 @@ TEST(AmxSelfCheck, RejectsWrongResultsAndSurvivesACrash) {
 TEST(AmxSelfCheck, OffWithoutAmx) {
   if (cpu_features().amx_int8) GTEST_SKIP() << "this CPU has AMX";
   EXPECT_FALSE(kernels::amx_kernels_ready());
+  for (GgmlType t : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K}) EXPECT_FALSE(kernels::amx_covers(t));
+}
+
+// The one list of AMX kernels: each packed VNNI kernel with an AMX twin finds it, the route names say "+amx", and
+// the types without a twin (Q6_K, Q5_K) and the AMX kernels themselves have none.
+TEST(AmxSelfCheck, EachPackedVnniKernelFindsItsTwin) {
+  const auto pairs = kernels::amx_kernel_pairs();
+  ASSERT_EQ(pairs.size(), 3u);
+  for (const kernels::KernelPair& p : pairs) {
+    ASSERT_EQ(kernels::amx_twin(p.reference), &p);
+    EXPECT_EQ(kernels::amx_twin(p.candidate), nullptr);
+    EXPECT_NE(std::string(p.route).find("+amx"), std::string::npos) << p.route;
+    EXPECT_EQ(std::string(p.route).rfind(std::string(ggml_type_traits(p.type).name) + "x16", 0), 0u) << p.route;
+  }
+  EXPECT_EQ(kernels::amx_twin(&kernels::avx512::tile_q6_K_packed), nullptr);
+  EXPECT_EQ(kernels::amx_twin(&kernels::avx512::tile_q5_K_packed), nullptr);
+  EXPECT_EQ(kernels::amx_twin(&kernels::avx2::tile_q8_0_packed), nullptr);
 }
 
 }  // namespace
