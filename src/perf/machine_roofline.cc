@@ -26,6 +26,8 @@ double seconds_since(Clock::time_point t0) {
 uint64_t read_sum(const uint64_t* p, int64_t n) {
 #if defined(NEMOTRON_X86)
   if (cpu_features().avx2) return avx2::read_sum(p, n);
+#elif defined(NEMOTRON_NEON)
+  return neon::read_sum(p, n);
 #endif
   return scalar::read_sum(p, n);
 }
@@ -93,6 +95,13 @@ PeakResult measure_peak(ThreadPool& pool, PeakKind kind, double seconds) {
   } else if (f.avx2) {
     il = avx2::int8_dot_loop;
     il_name = "avx2 vpmaddubsw+vpmaddwd+vpaddd ymm";
+  }
+#elif defined(NEMOTRON_NEON)
+  fl = neon::f32_fma_loop;
+  fl_name = "neon fmla v.4s";
+  if (cpu_features().neon_dotprod) {
+    il = neon::int8_dot_loop;
+    il_name = "neon sdot v.4s";
   }
 #endif
   if (kind == PeakKind::kInt8Tile) {

@@ -25,6 +25,13 @@ double f32_fma_loop(int64_t iters, float seed, float* sink);
 double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink);
 }  // namespace avx512
 
+// AArch64 (Advanced SIMD; int8_dot_loop needs dotprod: CpuFeatures::neon_dotprod).
+namespace neon {
+double f32_fma_loop(int64_t iters, float seed, float* sink);
+double int8_dot_loop(int64_t iters, int32_t seed, int32_t* sink);
+uint64_t read_sum(const uint64_t* p, int64_t n);
+}  // namespace neon
+
 // AMX: TDPBSSD on four accumulator tiles (peak_amx_loop.h); only call when kernels::amx_kernels_ready().
 namespace amx {
 double int8_tile_loop(int64_t iters, int32_t seed, int32_t* sink);

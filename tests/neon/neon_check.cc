@@ -2,8 +2,8 @@
 // against the plain statement of the SIMD sequence (tests/kernels/simd_sequence_reference.h, which the x86 kernels
 // also match) over odd shapes and token tails, directly and through linear_fast on 1 and 2 threads, and close to
 // the portable kernels (ggml's operation order); F32 / BF16 / F16 rows bit for bit against the fp32 sequence, and a
-// converted type on the NEON fp32 kernel; the sequence-op GEMM bit for bit against its plain sequence. Prints one
-// line per failure; exits 1 if any, 0 otherwise.
+// converted type on the NEON fp32 kernel; the sequence-op GEMM bit for bit against its plain sequence; the roofline
+// loops of `nemotron bench`. Prints one line per failure; exits 1 if any, 0 otherwise.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +17,8 @@
 #include "kernels/kernel_test_util.h"
 #include "kernels/simd_sequence_reference.h"
 #include "ops/seq_kernels.h"
+#include "perf/machine_roofline.h"
+#include "perf/peak_kernels.h"
 
 namespace nt {
 namespace {
@@ -129,6 +131,52 @@ void check_seq_gemm() {
                          [](int64_t M, int64_t Nc, int64_t K, bool, float) { fail("seq gemm", "f32", M, Nc, K); });
 }
 
+// The roofline loops of `nemotron bench` (perf/peak_kernels_neon.cc): their results equal the plain arithmetic of the
+// chains they count (so every counted instruction ran), and measure_peak / the bandwidth probe use them. (Their
+// speed under QEMU means nothing; on x86 MachineRoofline.PeakLoopsRunEveryOperationTheyCount times the loops.)
+void check_roofline_loops() {
+  constexpr int64_t kIters = 7;
+  int32_t isink = 0;
+  const double iops = perf::neon::int8_dot_loop(kIters, 5, &isink);
+  // Chain j, lane 0: j + kIters · (4 products of 5 · 3); the sink is lane 0 summed over the ten chains.
+  const int32_t iwant = 45 + 10 * kIters * 4 * 5 * 3;
+  if (isink != iwant || iops != kIters * 10 * 16 * 2.0) {
+    std::printf("FAIL sdot loop: sink %d (want %d), %g ops\n", isink, iwant, iops);
+    ++failures;
+  }
+  float fsink = 0;
+  const float seed = 0.5f, b = 1.0f - seed * 1e-7f;
+  const double fops = perf::neon::f32_fma_loop(kIters, seed, &fsink);
+  float c[10];
+  for (int j = 0; j < 10; ++j) {
+    c[j] = seed + static_cast<float>(j);
+    for (int64_t i = 0; i < kIters; ++i) c[j] = std::fma(seed, b, c[j]);
+  }
+  const float s = ((c[0] + c[1]) + (c[2] + c[3])) + ((c[4] + c[5]) + ((c[6] + c[7]) + (c[8] + c[9])));
+  // Lanes 0 and 3 hold the same value. (Within 0.01: b may round differently where the compiler contracts its
+  // expression; one iteration missing would move the sum by 1.)
+  if (std::fabs(fsink - 2 * s) > 0.01f || fops != kIters * 10 * 4 * 2.0) {
+    std::printf("FAIL fmla loop: sink %.9g (want %.9g), %g ops\n", fsink, 2 * s, fops);
+    ++failures;
+  }
+  std::vector<uint64_t> buf(1024);
+  uint64_t want = 0;
+  for (size_t i = 0; i < buf.size(); ++i) want += buf[i] = i * 2654435761u;
+  if (perf::neon::read_sum(buf.data(), static_cast<int64_t>(buf.size())) != want) {
+    std::printf("FAIL read_sum\n");
+    ++failures;
+  }
+  ThreadPool pool(2);
+  const perf::PeakResult dot = perf::measure_peak(pool, perf::PeakKind::kInt8Dot, 0.01);
+  const perf::PeakResult fma = perf::measure_peak(pool, perf::PeakKind::kF32Fma, 0.01);
+  if (dot.instruction != "neon sdot v.4s" || fma.instruction != "neon fmla v.4s" || dot.gops_per_s <= 0 ||
+      fma.gops_per_s <= 0) {
+    std::printf("FAIL measure_peak: %s %g, %s %g\n", dot.instruction.c_str(), dot.gops_per_s, fma.instruction.c_str(),
+                fma.gops_per_s);
+    ++failures;
+  }
+}
+
 }  // namespace
 }  // namespace nt
 
@@ -147,6 +195,7 @@ int main() {
   check_type(true);
   check_float();
   check_seq_gemm();
+  check_roofline_loops();
   std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
   return failures == 0 ? 0 : 1;
 }
