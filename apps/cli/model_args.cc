@@ -33,6 +33,8 @@ Result<int> thread_count(const Args& args) {
   return static_cast<int>(n);
 }
 
+namespace {
+
 std::string default_cache_dir() {
   const auto env = [](const char* name) -> std::string {
     const char* v = std::getenv(name);
@@ -43,6 +45,8 @@ std::string default_cache_dir() {
   if (std::string d = env("HOME"); !d.empty()) return d + "/.cache/nemotron";
   return "";
 }
+
+}  // namespace
 
 LoadOptions load_options(const Args& args) {
   LoadOptions o;

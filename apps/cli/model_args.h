@@ -24,7 +24,6 @@ inline constexpr const char* kMapExpertsSwitch = "--map-experts";
 // The directory of the packed-expert files (LoadOptions::expert_cache_dir; "off": none). Default: $NEMOTRON_CACHE_DIR,
 // else $XDG_CACHE_HOME/nemotron, else $HOME/.cache/nemotron.
 inline constexpr const char* kExpertCacheFlag = "--expert-cache";
-std::string default_cache_dir();
 LoadOptions load_options(const Args& args);
 
 }  // namespace nt::cli

@@ -338,8 +338,8 @@ int64_t pack_model_weights(ModelWeights& w, const std::function<void(const uint8
       if (drop) drop(l.w.data, l.w.row_bytes() * static_cast<size_t>(l.w.dim(0)));
     });
     if (st.is_ok()) {
-      for (const Linear* l : to_file) {
-        if (release) release(l->w.data, l->w.row_bytes() * static_cast<size_t>(l->w.dim(0)));
+      for (const Linear* l : to_file) {  // (a file just written dropped each expert's pages as it went)
+        if (release && !wrote) release(l->w.data, l->w.row_bytes() * static_cast<size_t>(l->w.dim(0)));
       }
       count += static_cast<int64_t>(to_file.size());
     } else {

@@ -66,7 +66,7 @@ Result<std::unique_ptr<HybridLM>> HybridLM::from_parts(ModelConfig config, Tenso
     const TensorStore& st = m->store_;
     kernels::PackModelOptions po{.pack_experts = opts.pack_experts, .experts_to_file = opts.experts_to_file,
                                  .reclaim = [&st](const uint8_t* p, size_t n) { st.release_pages(p, n, true); }};
-    if (opts.pack_experts && !opts.expert_cache_dir.empty() && !m->weights_.layers.empty()) {
+    if (opts.pack_experts && !opts.expert_cache_dir.empty() && m->config_.count(LayerKind::Moe) > 0) {
       po.expert_file = expert_cache_spec(st.files(), opts.expert_cache_dir);
     }
     kernels::pack_model_weights(m->weights_, [&st](const uint8_t* p, size_t n) { st.release_pages(p, n); }, pool,

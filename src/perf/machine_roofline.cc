@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +12,7 @@
 #include "core/cpu_features.h"
 #include "kernels/amx_check.h"
 #include "perf/peak_kernels.h"
+#include "quant/ggml_type.h"
 
 namespace nt::perf {
 namespace {
@@ -153,15 +153,8 @@ PeakKind peak_kind_for_type(const std::string& type_name) {
   const bool block = !type_name.empty() && (type_name[0] == 'q' || type_name[0] == 'Q' ||
                                             type_name.rfind("iq", 0) == 0 || type_name.rfind("IQ", 0) == 0);
   if (!block) return PeakKind::kF32Fma;
-  for (const kernels::KernelPair& p : kernels::amx_kernel_pairs()) {
-    const std::string_view name = ggml_type_traits(p.type).name;  // "q8_0", "q4_K", ...
-    const bool same = name.size() == type_name.size() &&
-                      std::equal(name.begin(), name.end(), type_name.begin(), [](char a, char b) {
-                        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-                      });
-    if (same) return kernels::amx_covers(p.type) ? PeakKind::kInt8Tile : PeakKind::kInt8Dot;
-  }
-  return PeakKind::kInt8Dot;
+  GgmlType type{};
+  return ggml_type_from_name(type_name, &type) && kernels::amx_covers(type) ? PeakKind::kInt8Tile : PeakKind::kInt8Dot;
 }
 
 }  // namespace nt::perf

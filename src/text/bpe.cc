@@ -20,8 +20,7 @@ constexpr size_t kMaxCacheEntries = 1 << 16;
 uint64_t pair_key(uint32_t left, uint32_t right) { return (uint64_t{left} + 1) << 32 | (uint64_t{right} + 1); }
 
 uint32_t hash_text(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, then a final mix
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  uint64_t h = fnv1a64(s);  // then a final mix
   h ^= h >> 29;
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
