@@ -5,9 +5,8 @@
 //   s = dpbusd(−8·Σy; lo_k, y[4k..4k+3]) over k  +  dpbusd(0; hi_k, y[16+4k..16+4k+3]) over k
 // with lo = byte & 0x0F and hi = byte >> 4, split once per block for all the tile's tokens. One lane per row: no
 // horizontal sums, the block scales of the 16 rows in one fp16 load, the activations (and each block's −8·Σy)
-// broadcast from memory into the dot products. Decode (one token) reads four 16-row groups in step: four weight
-// streams per thread keep more of DRAM's latency covered than one (bench/linear_bench gemv_stream), with the
-// hardware prefetchers alone.
+// broadcast from memory into the dot products. Decode (one token) reads four 16-row groups in step, each from its
+// own quarter of the call's groups (for_group_streams), with a software prefetch a few records ahead in each.
 // Stored rows: four rows per register (row j in 128-bit lane j, as in the ggml block: byte i = element i and
 // 16 + i), partial sums in 4 lanes per row, reduced to the row's total per block by two unpack-add steps.
 // Packed Q5_0 (kQ5_0Rows16) runs the one-group kernel with the fifth bits added (s = Σ (q − 16)·y): bitwise the AVX2
@@ -23,10 +22,13 @@ constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 
 constexpr size_t kRecordQ5 = 352;        // kQ5_0Rows16: 32 bytes of scales, the qh column, 4 chunks
 constexpr int64_t kPrefetchRecords = 16;  // software prefetch distance of the packed stream, in records
 constexpr int kStreams = 4;               // decode: packed groups read in step (weight streams per thread)
-// Decode has no software prefetch (the hardware prefetchers follow the kStreams streams). bench/linear_bench
-// gemv_stream, alternating builds, 3 runs each: 8B mlp_up 44.7-45.5 GB/s (2 threads) with 6 records ahead into L1,
-// 47.4-47.6 into L2, 52.4-53.1 without; 30B-A3B Mamba in_proj 32-39 / 42-43 / 43-45. (An earlier build, with the
-// machine's memory reading 34-36 GB/s, had measured 8B decode faster with it.)
+// Decode: each of the kStreams streams runs through its quarter of the call's groups (a grab of the thread's share,
+// hundreds of KB) and is prefetched into L1 kDecodePrefetchRecords ahead. Adjacent groups in step, as before, made
+// every stream a single group (24-37 KB) that the hardware prefetchers had to pick up again from a cold start, and
+// without the software prefetch, long streams alone gained little. nemotron bench -p 16 -n 48 -t 2, alternating
+// runs: 30B-A3B decode 18.5-20.4 tok/s (61-64% of the probe) with adjacent groups and no prefetch, 23.1-23.5
+// (70-75%) with both; 8B 10.9-11.4 -> 12.5-12.8 tok/s. Prefetch distances of 2-6 records measured alike, 8-10 less.
+constexpr int64_t kDecodePrefetchRecords = 4;
 constexpr int kTokens = 8;               // tokens per register tile (packed, one group)
 constexpr int kTileGroups = 2;           // prefill: packed groups per register tile
 constexpr int kTileTokens = 6;           // prefill: tokens per register tile of kTileGroups groups
@@ -90,13 +92,13 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
   NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_mask_storeu_ps(y + t * ldy, m, acc[t]);
 }
 
-// One token × G whole groups, record by record in step: G weight streams in flight at once (the hardware prefetchers
-// follow each one, so a core keeps more of DRAM's latency covered than with one stream), and the token's
-// activations broadcast once per block for all G groups. Per group and lane the operations of micro_packed<1>
-// (the high nibbles masked in place, so their block sum is 16× and shifted back exactly), so the same bits.
+// One token × G whole groups (group j at g + j·gs, its outputs at y + j·ys), record by record in step: G weight
+// streams in flight at once, each prefetched kDecodePrefetchRecords ahead, and the token's activations broadcast
+// once per block for all G groups. Per group and lane the operations of micro_packed<1> (the high nibbles masked in
+// place, so their block sum is 16× and shifted back exactly), so the same bits.
 template <int G>
-void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* yq, const float* yd,
-                         const int32_t* yb, float* y) {
+void micro_packed_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* yq, const float* yd,
+                         const int32_t* yb, float* y, int64_t ys) {
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 acc[G];
   NT_UNROLL for (int j = 0; j < G; ++j) acc[j] = _mm512_setzero_ps();
@@ -110,7 +112,10 @@ void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* 
     const __m512i bias = _mm512_set1_epi32(yb[ib]);
     const __m512 dy = _mm512_set1_ps(yd[ib]);
     NT_UNROLL for (int j = 0; j < G; ++j) {
-      const uint8_t* rec = g + j * ws + ib * kRecord;
+      const uint8_t* rec = g + j * gs + ib * kRecord;
+      NT_UNROLL for (int l = 0; l < 5; ++l) {
+        _mm_prefetch(reinterpret_cast<const char*>(rec + kDecodePrefetchRecords * kRecord + 64 * l), _MM_HINT_T0);
+      }
       const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
       __m512i s_lo = bias, s_hi = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 4; ++k) {
@@ -122,7 +127,7 @@ void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* 
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy), acc[j]);
     }
   }
-  NT_UNROLL for (int j = 0; j < G; ++j) _mm512_storeu_ps(y + 16 * j, acc[j]);
+  NT_UNROLL for (int j = 0; j < G; ++j) _mm512_storeu_ps(y + ys * j, acc[j]);
 }
 
 // Prefill: G whole groups × RN tokens per pass over the blocks. Each weight chunk is loaded (and split into its
@@ -226,9 +231,9 @@ void micro_rows(const Rows& rows, int nrows, int64_t nb, const int8_t* yq, const
 void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  if (nt == 1) {  // decode: whole groups kStreams at a time, the rest one by one
-    for_group_runs<kStreams>(w, ws, y, nr, [&](const uint8_t* g, float* yg) {
-      micro_packed_groups<kStreams>(g, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg);
+  if (nt == 1) {  // decode: whole groups as kStreams streams, the rest one by one
+    for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
+      micro_packed_groups<kStreams>(g, gs, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg, ys);
     });
   } else {  // prefill: whole groups kTileGroups at a time, the rest one by one
     for_prefill_tiles<kTileGroups, kTileTokens>(

@@ -5,8 +5,10 @@
 // taken out exactly through the activations' block sums: s = Σ u·y − 128·Σ y.
 // Packed (kQ8_0Rows16, kernels/packed_weight.h): a 512-bit chunk holds 4 weight bytes of each of 16 rows, one
 // dot-product lane per row, the 16 rows' scales in one fp16 load, the activations broadcast from memory. Decode
-// (one token) reads four 16-row groups in step: four weight streams per thread keep more of DRAM's latency covered
-// than one (bench/linear_bench gemv_stream).
+// (one token) reads four 16-row groups in step, each from its own quarter of the call's groups (for_group_streams),
+// with a software prefetch kDecodePrefetchRecords ahead in each, as the Q4_0 kernel does. 8B decode, nemotron bench
+// -p 16 -n 32 -t 2, alternating runs: 70-72% of the probe with adjacent groups and no prefetch, 63-68% with the
+// quarters alone, 82-87% with the quarters and 2-3 records ahead.
 // Stored rows: two rows per register (row 2p in the low 256 bits), 8 lanes per row, reduced to the 8 rows'
 // totals per block by unpack-add steps.
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
@@ -19,6 +21,7 @@ namespace {
 constexpr size_t kRecord = 32 + 8 * 64;  // kQ8_0Rows16: 16 fp16 scales + 8 chunks of 64 weight bytes
 constexpr int64_t kPrefetchRecords = 4;  // software prefetch distance of the packed stream, in records
 constexpr int kStreams = 4;              // decode: packed groups read in step (weight streams per thread)
+constexpr int64_t kDecodePrefetchRecords = 3;  // decode: software prefetch distance of each stream, in records
 constexpr int kTokens = 8;               // tokens per register tile (packed, one group)
 constexpr int kTileGroups = 2;           // prefill: packed groups per register tile
 constexpr int kTileTokens = 6;           // prefill: tokens per register tile of kTileGroups groups
@@ -54,12 +57,12 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
   NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_mask_storeu_ps(y + t * ldy, m, acc[t]);
 }
 
-// One token × G whole groups, record by record in step: G weight streams in flight at once (the hardware prefetchers
-// follow each one, so a core keeps more of DRAM's latency covered than with one stream), and the token's
-// activations broadcast once per block for all G groups. Per group and lane the operations of micro_packed<1>.
+// One token × G whole groups (group j at g + j·gs, its outputs at y + j·ys), record by record in step: G weight
+// streams in flight at once, each prefetched kDecodePrefetchRecords ahead, and the token's activations broadcast
+// once per block for all G groups. Per group and lane the operations of micro_packed<1>.
 template <int G>
-void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* yq, const float* yd,
-                         const int32_t* yb, float* y) {
+void micro_packed_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* yq, const float* yd,
+                         const int32_t* yb, float* y, int64_t ys) {
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
   __m512 acc[G];
   NT_UNROLL for (int j = 0; j < G; ++j) acc[j] = _mm512_setzero_ps();
@@ -70,7 +73,10 @@ void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* 
     const __m512i yb_ib = _mm512_set1_epi32(yb[ib]);
     const __m512 dy = _mm512_set1_ps(yd[ib]);
     NT_UNROLL for (int j = 0; j < G; ++j) {
-      const uint8_t* rec = g + j * ws + ib * kRecord;
+      const uint8_t* rec = g + j * gs + ib * kRecord;
+      NT_UNROLL for (int l = 0; l < 9; ++l) {
+        _mm_prefetch(reinterpret_cast<const char*>(rec + kDecodePrefetchRecords * kRecord + 64 * l), _MM_HINT_T0);
+      }
       const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
       __m512i s0 = yb_ib, s1 = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 4; ++k) {
@@ -80,7 +86,7 @@ void micro_packed_groups(const uint8_t* g, size_t ws, int64_t nb, const int8_t* 
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), _mm512_mul_ps(dw, dy), acc[j]);
     }
   }
-  NT_UNROLL for (int j = 0; j < G; ++j) _mm512_storeu_ps(y + 16 * j, acc[j]);
+  NT_UNROLL for (int j = 0; j < G; ++j) _mm512_storeu_ps(y + ys * j, acc[j]);
 }
 
 // Prefill: G whole groups × RN tokens per pass over the blocks. Each weight chunk is loaded (and unbiased) once for
@@ -179,9 +185,9 @@ void micro_rows(const Rows& rows, int nrows, int64_t nb, const int8_t* yq, const
 void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
-  if (nt == 1) {  // decode: whole groups kStreams at a time, the rest one by one
-    for_group_runs<kStreams>(w, ws, y, nr, [&](const uint8_t* g, float* yg) {
-      micro_packed_groups<kStreams>(g, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg);
+  if (nt == 1) {  // decode: whole groups as kStreams streams, the rest one by one
+    for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
+      micro_packed_groups<kStreams>(g, gs, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg, ys);
     });
   } else {  // prefill: whole groups kTileGroups at a time, the rest one by one
     for_prefill_tiles<kTileGroups, kTileTokens>(

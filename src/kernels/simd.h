@@ -115,6 +115,19 @@ inline void for_tiles(int64_t nr, int64_t nt, int64_t rows, F&& f) {
   }
 }
 
+// Decode over packed 16-row groups (ws bytes apart) as kGroups streams: the whole groups of the call, q per stream
+// (q = groups / kGroups), stream j reading groups [j·q, (j + 1)·q) in order, so each stream runs on through q · ws
+// contiguous bytes. f(g, gs, yg, ys) computes group i of every stream: the groups at g + j·gs, outputs at yg + j·ys.
+// w, y and nr are advanced past those rows, leaving the rest to the caller's tile loop.
+template <int kGroups, class F>
+inline void for_group_streams(const uint8_t*& w, size_t ws, float*& y, int64_t& nr, F&& f) {
+  const int64_t q = nr / (16 * kGroups);
+  for (int64_t i = 0; i < q; ++i) f(w + static_cast<size_t>(i) * ws, static_cast<size_t>(q) * ws, y + 16 * i, 16 * q);
+  w += static_cast<size_t>(q * kGroups) * ws;
+  y += 16 * q * kGroups;
+  nr -= 16 * q * kGroups;
+}
+
 // Over packed 16-row groups (ws bytes apart): f(g, yg) for each whole run of kGroups groups, g its first group and
 // yg its first output (a kernel that reads the groups in step); w, y and nr are advanced past those rows,
 // leaving the rest to the caller's tile loop.

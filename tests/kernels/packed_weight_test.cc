@@ -157,13 +157,14 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
     const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K;
     const bool avx512_only = k_quant || ty.q == GgmlType::Q5_0;  // packed for the AVX-512 kernels only
     if (avx512_only && !kernels::isa_available(Isa::kAvx512)) continue;
-    // 130 rows: one thread's run holds two whole runs of 4 groups (decode reads 4 groups in step) and a tail; 4100:
-    // two threads' grabs of 8 blocks (so runs of 4 groups there too) and a last partial block; 48 and 80: prefill's
-    // pairs of groups and one whole group left over. T: prefill's tiles of 6 tokens and their tails.
+    // 130 rows: one thread's run holds 8 whole groups, which decode reads as 4 streams of 2 (for_group_streams), and a
+    // tail; 181: 11 whole groups, 4 streams of 2 and 3 whole groups left over; 4100: two threads' grabs of 8 blocks
+    // (4 streams there too) and a last partial block, one thread 4 streams of 64; 48 and 80: prefill's pairs of
+    // groups and one whole group left over. T: prefill's tiles of 6 tokens and their tails.
     // 48 x 7360: prefill passes over the rows in slices (230 blocks).
     // Q4_K: super-blocks of 256 inputs, 1 to 21.
     std::vector<std::pair<int64_t, int64_t>> shapes{{48, k_quant ? 5376 : 7360}};
-    for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 48, 80, 130, 4100}) {
+    for (int64_t out : {1, 3, 4, 5, 8, 15, 16, 17, 33, 48, 80, 130, 181, 4100}) {
       for (int64_t in : k_quant ? std::vector<int64_t>{256, 768} : std::vector<int64_t>{32, 96, 512}) {
         shapes.push_back({out, in});
       }
