@@ -36,10 +36,12 @@ constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bs
 // Prefill: one group × kTokens tokens per register tile. One core, in L2 (64 rows × 4096 inputs, 12 tokens):
 // 290-330 GFLOP/s against 250-270 for 2 groups × 3 or 4 tokens and 290-300 for 1 × 6.
 constexpr int kTokens = 4;
-// Decode reads one group at a time without software prefetch: 8B mlp_up streamed from DRAM, 2 threads (linear_bench
-// gemv_stream, alternating runs), 33-36 GB/s of a 36 GB/s probe; prefetching 1-8 records ahead gave 19-29, and 2 or
-// 4 groups in step (as the Q4_0 decode reads them) no more than one. One core in L2 (64 × 4096): 65 GB/s of Q4_K,
-// against 17-22 for the stored-row kernel.
+// Decode reads one group at a time (the call's groups one after another: one stream) and prefetches each line of a
+// record kDecodePrefetchBytes ahead as it reads the record's columns. 8B shapes streamed from DRAM, 2 threads
+// (linear_bench gemv_stream, alternating runs): 47-48 GB/s without, 55-59 with 1-4 KB ahead. (Measured when the
+// machine's memory read 36 GB/s, prefetching a whole record at once 1-8 records ahead had lost, 19-29 against 33-36.)
+// One core in L2 (64 × 4096): 65 GB/s of Q4_K, against 17-22 for the stored-row kernel.
+constexpr size_t kDecodePrefetchBytes = 2048;
 
 // One group × RN tokens over all nb super-blocks; y[t * ldy + r] for token t, row r (rows past `m` are not written).
 // Each quant column is loaded and split once for the RN tokens.
@@ -54,12 +56,20 @@ void micro(const uint8_t* g, int64_t nb, const uint8_t* yk, size_t ystride, cons
   NT_UNROLL for (int t = 0; t < RN; ++t) acc[t] = accm[t] = _mm512_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     const uint8_t* rec = g + ib * kRecord;
+    const char* ahead = reinterpret_cast<const char*>(rec) + kDecodePrefetchBytes;
+    if constexpr (RN == 1) {  // the record's scales and mins (kQuants4 bytes)
+      NT_UNROLL for (int l = 0; l < 5; ++l) _mm_prefetch(ahead + 64 * l, _MM_HINT_T0);
+    }
     __m512i s[RN];
     NT_UNROLL for (int t = 0; t < RN; ++t) s[t] = _mm512_setzero_si512();
     NT_UNROLL for (int i = 0; i < 4; ++i) {  // chunk pair i: chunks 2i (low nibbles) and 2i + 1 (high)
       __m512i dlo[RN], dhi[RN];
       NT_UNROLL for (int t = 0; t < RN; ++t) dlo[t] = dhi[t] = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 8; ++k) {
+        if constexpr (RN == 1) {  // this column (and the qh column after it) one prefetch distance ahead
+          _mm_prefetch(ahead + quant_column<kFive>(i, k), _MM_HINT_T0);
+          if (kFive && i == 0) _mm_prefetch(ahead + quant_column<kFive>(i, k) + 64, _MM_HINT_T0);
+        }
         const __m512i v = _mm512_loadu_si512(rec + quant_column<kFive>(i, k));
         __m512i lo, hi;
         if constexpr (kFive) {  // bits 2i, 2i + 1 of each qh byte: the fifth bits of chunks 2i and 2i + 1

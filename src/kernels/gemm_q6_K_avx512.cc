@@ -29,19 +29,31 @@ constexpr int kTokens = 4;         // tokens per register tile
 // Decode: groups read in step, each activation broadcast once for both. One core, 8B mlp_up shape from memory,
 // alternating builds: 20.1-20.3 GB/s with one group, 26.1-26.3 with two, 17.0-17.1 with four (2 threads: 43.5-44.8,
 // 44.9-45.1, 39.9-41.2); the 8B output head in decode 37.6-39.9 -> 39.7-41.7 GB/s (3 pairs).
+// The two groups come from the two halves of the call's groups (for_group_streams), so each stream runs on through
+// half the call instead of one group (53 KB), and every line is prefetched kDecodePrefetchBytes ahead as its column
+// is read. 8B shapes from DRAM, 2 threads (linear_bench gemv_stream, alternating runs): adjacent groups without
+// prefetch 46-57 GB/s, halves 52-61, adjacent groups with prefetch 60-70, halves with prefetch 66-75 (4 KB ahead
+// the same).
 constexpr int kStreams = 2;
+constexpr size_t kDecodePrefetchBytes = 2048;
 
-// G groups (ws bytes apart) × RN tokens over all nb super-blocks; y[t * ldy + 16 * j + r] for token t, row r of
+// G groups (ws bytes apart) × RN tokens over all nb super-blocks; y[t * ldy + ys * j + r] for token t, row r of
 // group j (rows past `m` not written). bias: the tokens' Act::q8k_bias32 rows (16 · nb apart). Each activation
 // broadcast serves the G groups; per group and lane the same operations whatever G.
 template <int G, int RN>
 void micro(const uint8_t* g, size_t ws, int64_t nb, const uint8_t* yk, size_t ystride, const int32_t* bias, float* y,
-           int64_t ldy, __mmask16 m) {
+           int64_t ldy, __mmask16 m, int64_t ys = 16) {
   const __m512i m3 = _mm512_set1_epi8(0x03), m4 = _mm512_set1_epi8(0x0F), m6 = _mm512_set1_epi8(0x3F);
   __m512 acc[G][RN];
   NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int t = 0; t < RN; ++t) acc[j][t] = _mm512_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     __m512i s[G][RN];
+    if constexpr (RN == 1) {  // decode: the records' scales (kQuants bytes), one prefetch distance ahead
+      NT_UNROLL for (int j = 0; j < G; ++j) {
+        const char* ahead = reinterpret_cast<const char*>(g + j * ws + ib * kRecord) + kDecodePrefetchBytes;
+        NT_UNROLL for (int l = 0; l < 5; ++l) _mm_prefetch(ahead + 64 * l, _MM_HINT_T0);
+      }
+    }
     NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int t = 0; t < RN; ++t) s[j][t] = _mm512_setzero_si512();
     // Half h holds chunks 4h .. 4h + 3; its columns k = 0..3 are the chunks' first 16 elements (sub-blocks 2c),
     // k = 4..7 the second (2c + 1).
@@ -60,6 +72,11 @@ void micro(const uint8_t* g, size_t ws, int64_t nb, const uint8_t* yk, size_t ys
           __m512i q6[G][4];
           NT_UNROLL for (int j = 0; j < G; ++j) {
             const uint8_t* col = g + j * ws + ib * kRecord + kQuants + kTriple * (8 * h + k);
+            if constexpr (RN == 1) {  // decode: the triple one prefetch distance ahead
+              NT_UNROLL for (int l = 0; l < 3; ++l) {
+                _mm_prefetch(reinterpret_cast<const char*>(col) + kDecodePrefetchBytes + 64 * l, _MM_HINT_T0);
+              }
+            }
             const __m512i v0 = _mm512_loadu_si512(col), v1 = _mm512_loadu_si512(col + 64);
             const __m512i v2 = _mm512_loadu_si512(col + 128);
             q6[j][0] = _mm512_and_si512(v0, m6);
@@ -97,7 +114,7 @@ void micro(const uint8_t* g, size_t ws, int64_t nb, const uint8_t* yk, size_t ys
     }
   }
   NT_UNROLL for (int j = 0; j < G; ++j) {
-    NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_mask_storeu_ps(y + t * ldy + 16 * j, m, acc[j][t]);
+    NT_UNROLL for (int t = 0; t < RN; ++t) _mm512_mask_storeu_ps(y + t * ldy + ys * j, m, acc[j][t]);
   }
 }
 
@@ -108,9 +125,9 @@ void tile_q6_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   const int64_t nb = a.n_in / 256;
   const size_t ystride = static_cast<size_t>(nb) * kQ8KBytes;
   const uint8_t* yk = static_cast<const uint8_t*>(a.q8k) + static_cast<size_t>(t0) * ystride;
-  if (nt == 1) {  // decode: whole groups kStreams at a time, the rest one by one
-    for_group_runs<kStreams>(w, ws, y, nr, [&](const uint8_t* g, float* yg) {
-      micro<kStreams, 1>(g, ws, nb, yk, ystride, a.q8k_bias32 + t0 * nb * 16, yg, 0, static_cast<__mmask16>(0xFFFF));
+  if (nt == 1) {  // decode: whole groups as kStreams streams, the rest one by one
+    for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
+      micro<kStreams, 1>(g, gs, nb, yk, ystride, a.q8k_bias32 + t0 * nb * 16, yg, 0, static_cast<__mmask16>(0xFFFF), ys);
     });
   }
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
