@@ -23,6 +23,13 @@ namespace {
 constexpr size_t kRecord = 288;          // kQ4_0Rows16: 32 bytes of scales + 4 chunks of 64 quant bytes
 constexpr int64_t kPrefetchRecords = 8;  // software prefetch distance of the packed stream, in records
 constexpr int kTokens = 4;               // tokens per register tile
+// Decode: kStreams whole groups in step, from the quarters of the call's groups (for_group_streams), each stream
+// prefetched kDecodePrefetchRecords ahead. linear_bench, 8B mlp_up, 2 threads, NEMOTRON_ISA=avx2, alternating runs:
+// gemv_stream 34.5-39.3 GB/s reading half-groups one after another (each record twice, the second time from cache),
+// 41-44 whole groups one at a time, 54-58 two in step, 59-63 four; 30B-A3B experts 8 per call (gemv_many)
+// 37.6-40.5 -> 54.5-58.4. Prefetch distances of 4-8 records measured alike.
+constexpr int kStreams = 4;
+constexpr int64_t kDecodePrefetchRecords = 4;
 
 // --- packed: 8 rows per register (one half of a 16-row group) --------------------------------------------------
 // Half h (rows 8h .. 8h+7 of the group) × RN tokens; writes the first nrows of the half.
@@ -63,6 +70,44 @@ void micro_packed(const uint8_t* g, int h, int nrows, int64_t nb, const int8_t* 
       _mm256_store_ps(out, acc[t]);
       for (int j = 0; j < nrows; ++j) y[t * ldy + j] = out[j];
     }
+  }
+}
+
+// Decode: one token × G whole groups (group j at g + j·gs, its 16 outputs at y + j·ys), both halves of each record
+// in one pass and G groups in step, each stream prefetched kDecodePrefetchRecords ahead. Per half and lane the
+// operations of micro_packed<1> (int16 sums of the maddubs pairs in the same order), so the same bits.
+template <int G>
+void micro_packed_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
+                         float* y, int64_t ys) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256 acc[G][2];
+  NT_UNROLL for (int j = 0; j < G; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const int8_t* b = yq + ib * 32;
+    const __m256i bias = _mm256_set1_epi32(yb[ib]);
+    const __m256 dy = _mm256_set1_ps(yd[ib]);
+    NT_UNROLL for (int j = 0; j < G; ++j) {
+      const uint8_t* rec = g + j * gs + ib * kRecord;
+      NT_UNROLL for (int l = 0; l < 5; ++l) {
+        _mm_prefetch(reinterpret_cast<const char*>(rec + kDecodePrefetchRecords * kRecord + 64 * l), _MM_HINT_T0);
+      }
+      NT_UNROLL for (int h = 0; h < 2; ++h) {
+        __m256i s16 = _mm256_setzero_si256();
+        NT_UNROLL for (int k = 0; k < 4; ++k) {
+          const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec + 32 + 64 * k + 32 * h));
+          s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(_mm256_and_si256(v, m4), _mm256_set1_epi32(i32_at(b + 4 * k))));
+          s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4),
+                                                           _mm256_set1_epi32(i32_at(b + 16 + 4 * k))));
+        }
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rec + 16 * h)));
+        const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), bias);
+        acc[j][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, dy), acc[j][h]);
+      }
+    }
+  }
+  NT_UNROLL for (int j = 0; j < G; ++j) {
+    _mm256_storeu_ps(y + ys * j, acc[j][0]);
+    _mm256_storeu_ps(y + ys * j + 8, acc[j][1]);
   }
 }
 
@@ -179,6 +224,17 @@ void micro_rows(const uint8_t* const* rows, int nrows, int64_t nb, const int8_t*
 void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
+  if (nt == 1) {  // decode: whole groups as kStreams streams, the rest (a partial group) by halves
+    for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
+      micro_packed_groups<kStreams>(g, gs, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg, ys);
+    });
+    while (nr >= 16) {  // whole groups left over
+      micro_packed_groups<1>(w, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, y, 16);
+      w += ws;
+      y += 16;
+      nr -= 16;
+    }
+  }
   for_tiles<kTokens>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;
     micro_packed<RN>(w + static_cast<size_t>(r / 16) * ws, static_cast<int>((r / 8) % 2), nrows, nb, a.qs + tt * a.n_in,
