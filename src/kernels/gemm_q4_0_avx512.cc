@@ -29,6 +29,11 @@ constexpr int kStreams = 4;               // decode: packed groups read in step 
 // runs: 30B-A3B decode 18.5-20.4 tok/s (61-64% of the probe) with adjacent groups and no prefetch, 23.1-23.5
 // (70-75%) with both; 8B 10.9-11.4 -> 12.5-12.8 tok/s. Prefetch distances of 2-6 records measured alike, 8-10 less.
 constexpr int64_t kDecodePrefetchRecords = 4;
+// Packed Q5_0 decode (the routed experts of the Q4_K_M 30B-A3B files) reads its groups the same way, 6 records ahead:
+// linear_bench gemv_many (30B-A3B expert up, 8 per call, 2 threads, alternating runs) 42-45 GB/s one group at a time
+// without prefetch, 53-54 with four streams (34.6-35.9 against 38.6-44.1 at the slow level); one stream with the
+// prefetch read no faster than without.
+constexpr int64_t kDecodePrefetchRecordsQ5 = 6;
 constexpr int kTokens = 8;               // tokens per register tile (packed, one group)
 constexpr int kTileGroups = 2;           // prefill: packed groups per register tile
 constexpr int kTileTokens = 6;           // prefill: tokens per register tile of kTileGroups groups
@@ -46,8 +51,8 @@ inline __m512i dword_byte(int b) {
 // One group of 16 rows × RN tokens; rows whose bit is clear in `m` are not written. kQ5: a kQ5_0Rows16 group (the
 // Q5_0 kernel, s = Σ (q − 16)·y through Act::ybias): for quant column k a byte shuffle copies the qh byte holding
 // the fifth bits of elements 4k.. (16 + 4k..) into the row's 4 bytes, a bit test makes them a byte mask, and 16 is
-// added where it is set. Q5_0 reads one group at a time without software prefetch (30B-A3B expert up shape,
-// 2 threads: 34-37 GB/s).
+// added where it is set. Q5_0 prefill and the groups left over by the decode streams (micro_q5_groups) read one group
+// at a time here, without software prefetch.
 template <int RN, bool kQ5 = false>
 void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb, int64_t n_in,
                   float* y, int64_t ldy, __mmask16 m) {
@@ -124,6 +129,50 @@ void micro_packed_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* 
         s_hi = _mm512_dpbusd_epi32(s_hi, _mm512_andnot_si512(m4, v), ya[4 + k]);
       }
       const __m512i s = _mm512_add_epi32(s_lo, _mm512_srai_epi32(s_hi, 4));
+      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy), acc[j]);
+    }
+  }
+  NT_UNROLL for (int j = 0; j < G; ++j) _mm512_storeu_ps(y + ys * j, acc[j]);
+}
+
+// Q5_0 decode: one token × G whole kQ5_0Rows16 groups (group j at g + j·gs, its outputs at y + j·ys), record by
+// record in step, each stream prefetched kDecodePrefetchRecordsQ5 ahead. Per group and lane the operations of
+// micro_packed<1, true>, so the same bits.
+template <int G>
+void micro_q5_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
+                     float* y, int64_t ys) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
+  __m512 acc[G];
+  NT_UNROLL for (int j = 0; j < G; ++j) acc[j] = _mm512_setzero_ps();
+  for (int64_t ib = 0; ib < nb; ++ib) {
+    const int8_t* b = yq + ib * 32;
+    __m512i ya[8];
+    NT_UNROLL for (int k = 0; k < 4; ++k) {
+      ya[k] = _mm512_set1_epi32(i32_at(b + 4 * k));
+      ya[4 + k] = _mm512_set1_epi32(i32_at(b + 16 + 4 * k));
+    }
+    const __m512i bias = _mm512_set1_epi32(yb[ib]);
+    const __m512 dy = _mm512_set1_ps(yd[ib]);
+    NT_UNROLL for (int j = 0; j < G; ++j) {
+      const uint8_t* rec = g + j * gs + ib * kRecordQ5;
+      NT_UNROLL for (int l = 0; l < 6; ++l) {
+        _mm_prefetch(reinterpret_cast<const char*>(rec + kDecodePrefetchRecordsQ5 * kRecordQ5 + 64 * l), _MM_HINT_T0);
+      }
+      const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
+      const __m512i qh = _mm512_loadu_si512(rec + 32);
+      __m512i s_lo = bias, s_hi = _mm512_setzero_si512();
+      NT_UNROLL for (int k = 0; k < 4; ++k) {
+        const __m512i v = _mm512_loadu_si512(rec + 96 + 64 * k);
+        const __m512i bits = _mm512_set1_epi32(k % 2 == 0 ? 0x08040201 : static_cast<int>(0x80402010u));
+        const __mmask64 ml = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(k / 2)), bits);
+        const __mmask64 mh = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(2 + k / 2)), bits);
+        __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+        lo = _mm512_mask_add_epi8(lo, ml, lo, sixteen);
+        hi = _mm512_mask_add_epi8(hi, mh, hi, sixteen);
+        s_lo = _mm512_dpbusd_epi32(s_lo, lo, ya[k]);
+        s_hi = _mm512_dpbusd_epi32(s_hi, hi, ya[4 + k]);
+      }
+      const __m512i s = _mm512_add_epi32(s_lo, s_hi);
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy), acc[j]);
     }
   }
@@ -253,6 +302,11 @@ void tile_q4_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
 void tile_q5_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy) {
   const int64_t nb = a.n_in / 32;
+  if (nt == 1) {  // decode: whole groups as kStreams streams, the rest one by one
+    for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
+      micro_q5_groups<kStreams>(g, gs, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg, ys);
+    });
+  }
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;
     micro_packed<RN, true>(w + static_cast<size_t>(r / 16) * ws, nb, a.qs + tt * a.n_in, a.d + tt * nb,
