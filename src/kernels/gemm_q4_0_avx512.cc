@@ -48,10 +48,21 @@ inline __m512i dword_byte(int b) {
   return _mm512_add_epi8(_mm512_set1_epi32(0x01010101 * b), lane_base);
 }
 
+// Q5_0: adds 16 to the quants of quant column k (lo: elements 4k.., hi: 16 + 4k..) whose fifth bit is set in the
+// record's qh column. Elements 4k.. have qh bits 4k.. (byte k / 2, from bit 4(k % 2)); 16 + 4k.. byte 2 + k / 2.
+inline void add_fifth_bits(__m512i qh, int k, __m512i& lo, __m512i& hi) {
+  const __m512i sixteen = _mm512_set1_epi8(16);
+  const __m512i bits = _mm512_set1_epi32(k % 2 == 0 ? 0x08040201 : static_cast<int>(0x80402010u));
+  const __mmask64 ml = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(k / 2)), bits);
+  const __mmask64 mh = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(2 + k / 2)), bits);
+  lo = _mm512_mask_add_epi8(lo, ml, lo, sixteen);
+  hi = _mm512_mask_add_epi8(hi, mh, hi, sixteen);
+}
+
 // One group of 16 rows × RN tokens; rows whose bit is clear in `m` are not written. kQ5: a kQ5_0Rows16 group (the
 // Q5_0 kernel, s = Σ (q − 16)·y through Act::ybias): for quant column k a byte shuffle copies the qh byte holding
 // the fifth bits of elements 4k.. (16 + 4k..) into the row's 4 bytes, a bit test makes them a byte mask, and 16 is
-// added where it is set. Q5_0 prefill and the groups left over by the decode streams (micro_q5_groups) read one group
+// added where it is set. Q5_0 prefill and the groups left over by the decode streams (micro_packed_groups) read one group
 // at a time here, without software prefetch.
 template <int RN, bool kQ5 = false>
 void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb, int64_t n_in,
@@ -73,14 +84,7 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
       const __m512i v = _mm512_loadu_si512(rec + kQuants + 64 * k);
       lo[k] = _mm512_and_si512(v, m4);
       hi[k] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-      if constexpr (kQ5) {  // elements 4k.. have qh bits 4k.. (byte k / 2, from bit 4(k % 2)); 16 + 4k.. byte 2 + k / 2
-        const __m512i qh = _mm512_loadu_si512(rec + 32), sixteen = _mm512_set1_epi8(16);
-        const __m512i bits = _mm512_set1_epi32(k % 2 == 0 ? 0x08040201 : static_cast<int>(0x80402010u));
-        const __mmask64 ml = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(k / 2)), bits);
-        const __mmask64 mh = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(2 + k / 2)), bits);
-        lo[k] = _mm512_mask_add_epi8(lo[k], ml, lo[k], sixteen);
-        hi[k] = _mm512_mask_add_epi8(hi[k], mh, hi[k], sixteen);
-      }
+      if constexpr (kQ5) add_fifth_bits(_mm512_loadu_si512(rec + 32), k, lo[k], hi[k]);
     }
     NT_UNROLL for (int t = 0; t < RN; ++t) {
       const int8_t* b = yq + t * n_in + ib * 32;
@@ -98,12 +102,15 @@ void micro_packed(const uint8_t* g, int64_t nb, const int8_t* yq, const float* y
 }
 
 // One token × G whole groups (group j at g + j·gs, its outputs at y + j·ys), record by record in step: G weight
-// streams in flight at once, each prefetched kDecodePrefetchRecords ahead, and the token's activations broadcast
-// once per block for all G groups. Per group and lane the operations of micro_packed<1> (the high nibbles masked in
-// place, so their block sum is 16× and shifted back exactly), so the same bits.
-template <int G>
+// streams in flight at once, each prefetched a few records ahead (kDecodePrefetchRecords, Q5_0
+// kDecodePrefetchRecordsQ5), and the token's activations broadcast once per block for all G groups. Per group and
+// lane the operations of micro_packed<1, kQ5>, so the same bits (Q4_0 masks the high nibbles in place, so their
+// block sum is 16× and shifted back exactly).
+template <int G, bool kQ5 = false>
 void micro_packed_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* yq, const float* yd,
                          const int32_t* yb, float* y, int64_t ys) {
+  constexpr size_t kRec = kQ5 ? kRecordQ5 : kRecord, kQuants = kQ5 ? 96 : 32;
+  constexpr int64_t kAhead = kQ5 ? kDecodePrefetchRecordsQ5 : kDecodePrefetchRecords;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 acc[G];
   NT_UNROLL for (int j = 0; j < G; ++j) acc[j] = _mm512_setzero_ps();
@@ -117,62 +124,25 @@ void micro_packed_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* 
     const __m512i bias = _mm512_set1_epi32(yb[ib]);
     const __m512 dy = _mm512_set1_ps(yd[ib]);
     NT_UNROLL for (int j = 0; j < G; ++j) {
-      const uint8_t* rec = g + j * gs + ib * kRecord;
-      NT_UNROLL for (int l = 0; l < 5; ++l) {
-        _mm_prefetch(reinterpret_cast<const char*>(rec + kDecodePrefetchRecords * kRecord + 64 * l), _MM_HINT_T0);
+      const uint8_t* rec = g + j * gs + ib * kRec;
+      NT_UNROLL for (int l = 0; l < static_cast<int>((kRec + 63) / 64); ++l) {
+        _mm_prefetch(reinterpret_cast<const char*>(rec + kAhead * kRec + 64 * l), _MM_HINT_T0);
       }
       const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
       __m512i s_lo = bias, s_hi = _mm512_setzero_si512();
       NT_UNROLL for (int k = 0; k < 4; ++k) {
-        const __m512i v = _mm512_loadu_si512(rec + 32 + 64 * k);
-        s_lo = _mm512_dpbusd_epi32(s_lo, _mm512_and_si512(v, m4), ya[k]);
-        s_hi = _mm512_dpbusd_epi32(s_hi, _mm512_andnot_si512(m4, v), ya[4 + k]);
+        const __m512i v = _mm512_loadu_si512(rec + kQuants + 64 * k);
+        if constexpr (kQ5) {
+          __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+          add_fifth_bits(_mm512_loadu_si512(rec + 32), k, lo, hi);
+          s_lo = _mm512_dpbusd_epi32(s_lo, lo, ya[k]);
+          s_hi = _mm512_dpbusd_epi32(s_hi, hi, ya[4 + k]);
+        } else {
+          s_lo = _mm512_dpbusd_epi32(s_lo, _mm512_and_si512(v, m4), ya[k]);
+          s_hi = _mm512_dpbusd_epi32(s_hi, _mm512_andnot_si512(m4, v), ya[4 + k]);
+        }
       }
-      const __m512i s = _mm512_add_epi32(s_lo, _mm512_srai_epi32(s_hi, 4));
-      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy), acc[j]);
-    }
-  }
-  NT_UNROLL for (int j = 0; j < G; ++j) _mm512_storeu_ps(y + ys * j, acc[j]);
-}
-
-// Q5_0 decode: one token × G whole kQ5_0Rows16 groups (group j at g + j·gs, its outputs at y + j·ys), record by
-// record in step, each stream prefetched kDecodePrefetchRecordsQ5 ahead. Per group and lane the operations of
-// micro_packed<1, true>, so the same bits.
-template <int G>
-void micro_q5_groups(const uint8_t* g, size_t gs, int64_t nb, const int8_t* yq, const float* yd, const int32_t* yb,
-                     float* y, int64_t ys) {
-  const __m512i m4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
-  __m512 acc[G];
-  NT_UNROLL for (int j = 0; j < G; ++j) acc[j] = _mm512_setzero_ps();
-  for (int64_t ib = 0; ib < nb; ++ib) {
-    const int8_t* b = yq + ib * 32;
-    __m512i ya[8];
-    NT_UNROLL for (int k = 0; k < 4; ++k) {
-      ya[k] = _mm512_set1_epi32(i32_at(b + 4 * k));
-      ya[4 + k] = _mm512_set1_epi32(i32_at(b + 16 + 4 * k));
-    }
-    const __m512i bias = _mm512_set1_epi32(yb[ib]);
-    const __m512 dy = _mm512_set1_ps(yd[ib]);
-    NT_UNROLL for (int j = 0; j < G; ++j) {
-      const uint8_t* rec = g + j * gs + ib * kRecordQ5;
-      NT_UNROLL for (int l = 0; l < 6; ++l) {
-        _mm_prefetch(reinterpret_cast<const char*>(rec + kDecodePrefetchRecordsQ5 * kRecordQ5 + 64 * l), _MM_HINT_T0);
-      }
-      const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec)));
-      const __m512i qh = _mm512_loadu_si512(rec + 32);
-      __m512i s_lo = bias, s_hi = _mm512_setzero_si512();
-      NT_UNROLL for (int k = 0; k < 4; ++k) {
-        const __m512i v = _mm512_loadu_si512(rec + 96 + 64 * k);
-        const __m512i bits = _mm512_set1_epi32(k % 2 == 0 ? 0x08040201 : static_cast<int>(0x80402010u));
-        const __mmask64 ml = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(k / 2)), bits);
-        const __mmask64 mh = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, dword_byte(2 + k / 2)), bits);
-        __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-        lo = _mm512_mask_add_epi8(lo, ml, lo, sixteen);
-        hi = _mm512_mask_add_epi8(hi, mh, hi, sixteen);
-        s_lo = _mm512_dpbusd_epi32(s_lo, lo, ya[k]);
-        s_hi = _mm512_dpbusd_epi32(s_hi, hi, ya[4 + k]);
-      }
-      const __m512i s = _mm512_add_epi32(s_lo, s_hi);
+      const __m512i s = _mm512_add_epi32(s_lo, kQ5 ? s_hi : _mm512_srai_epi32(s_hi, 4));
       acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dy), acc[j]);
     }
   }
@@ -304,7 +274,7 @@ void tile_q5_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   const int64_t nb = a.n_in / 32;
   if (nt == 1) {  // decode: whole groups as kStreams streams, the rest one by one
     for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
-      micro_q5_groups<kStreams>(g, gs, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg, ys);
+      micro_packed_groups<kStreams, true>(g, gs, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, a.ybias + t0 * nb, yg, ys);
     });
   }
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
