@@ -94,9 +94,17 @@ void tile_q5_1(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 // M = 0; then acc = fma(float(S), d·dy, acc) and accm = fma(float(M), dmin·dy, accm) from 0 in super-block order
 // (Q6_K dmin = 0), y = acc − accm.
 void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// Q4_K in the kQ4_KRows16 layout (gemm_q4_K_avx2.cc), as avx512::tile_q4_K_packed: Act::q8k and Act::q8k_bsum2;
+// bitwise tile_q4_K on the stored rows.
+void tile_q4_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 // Q5_K: the Q4_K sequence with 5-bit quants (also the AVX-512 route's stored-row kernel).
 void tile_q5_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_q6_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
+// Q6_K in the kQ6_KRows16 layout (gemm_q6_K_avx2.cc): Act::q8k (neither bsum2 nor bias32); bitwise tile_q6_K on the
+// stored rows.
+void tile_q6_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
 void tile_f32(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_bf16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 void tile_f16(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);

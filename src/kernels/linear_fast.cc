@@ -112,8 +112,17 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
       return p;
     }
   }
-  // Q4_0 / Q8_0 copies have kernels in both instruction sets; the other layouts, with AVX2, read the stored rows
-  // (below).
+  if (packed != nullptr && isa == Isa::kAvx2 &&
+      (packed->layout == PackedLayout::kQ4_KRows16 || packed->layout == PackedLayout::kQ6_KRows16)) {
+    Plan p = packed->layout == PackedLayout::kQ4_KRows16
+                 ? Plan{&avx2::tile_q4_K_packed, ActKind::kQ8_K, false, 0, "q4_Kx16"}
+                 : Plan{&avx2::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"};
+    p.bsum_pairs = packed->layout == PackedLayout::kQ4_KRows16;
+    p.packed = packed;
+    return p;
+  }
+  // Q4_0 / Q8_0 copies have kernels in both instruction sets, and Q4_K / Q6_K (above); the other layouts, with AVX2,
+  // read the stored rows (below).
   if (packed != nullptr && (packed->layout == PackedLayout::kQ4_0Rows16 || packed->layout == PackedLayout::kQ8_0Rows16) &&
       isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16

@@ -12,7 +12,7 @@
 //     group and block 544 bytes, chunk k holding weight bytes 4k..4k+3 of row r at bytes 4r..4r+3.
 //   kQ5_0Rows16 (AVX-512 Q5_0 route): as kQ4_0Rows16 with each row's qh word (its 32 fifth bits) at 32 + 4r between
 //     the scales and the quant columns: 352 bytes per group and block, 22 per row as stored.
-//   kQ4_KRows16 (AVX-512 Q4_K route): rows in groups of 16; for group g and super-block b (256 inputs) one
+//   kQ4_KRows16 (AVX-512 and AVX2 Q4_K routes): rows in groups of 16; for group g and super-block b (256 inputs) one
 //     2368-byte record: the 16 rows' fp16 d (32 bytes) and dmin (32), their 6-bit scales unpacked to bytes (8 × 16:
 //     chunk c's scale of row r at 64 + 16c + r), their mins in pairs (4 × 32: row r at 192 + 32p + 2r holds the mins
 //     of chunks 2p, 2p + 1), then 32 quant columns of 64 bytes (column 8i + k holds quant bytes 32i + 4k .. 32i + 4k + 3
@@ -23,7 +23,7 @@
 //     k right after quant column k (k < 8), so the kernel reads the record front to back (qh column k holds qh
 //     bytes 4k .. 4k + 3 of row r at 4r..4r+3; bit c of qh byte l is element l of chunk c). 180 bytes per row and
 //     super-block against 176 stored.
-//   kQ6_KRows16 (AVX-512 Q6_K route): rows in groups of 16; for group g and super-block b one 3360-byte record: the
+//   kQ6_KRows16 (AVX-512 and AVX2 Q6_K routes): rows in groups of 16; for group g and super-block b one 3360-byte record: the
 //     16 rows' fp16 d (32 bytes), their int8 scales (16 × 16: sub-block j's scale of row r at 32 + 16j + r), then
 //     16 triples of 64-byte quant columns in reading order: triple 8h + k holds elements 4k .. 4k + 3 of the four
 //     32-element chunks 4h .. 4h + 3 (6-bit quants q0..q3, row r at 4r..4r+3 of each column), column c's byte =
@@ -85,8 +85,8 @@ bool packing_applies(const TensorView& w);
 size_t packed_size(const TensorView& w);
 
 // True if w's type has a packed layout with SIMD kernels on this CPU (Q4_0 / Q8_0 rows of whole 32-blocks:
-// kQ4_0Rows16 or kQ8_0Rows16; with AVX-512 VNNI also Q5_0, Q4_K, Q5_K and Q6_K: kQ5_0Rows16, kQ4_KRows16,
-// kQ5_KRows16, kQ6_KRows16), whatever the route and memory policy.
+// kQ4_0Rows16 or kQ8_0Rows16; Q4_K / Q6_K rows of whole 256-blocks: kQ4_KRows16 / kQ6_KRows16; with AVX-512 VNNI
+// also Q5_0 and Q5_K: kQ5_0Rows16, kQ5_KRows16), whatever the route and memory policy.
 bool has_group_layout(const TensorView& w);
 // For such a w: the layout and group_bytes of its packed copy (data null), and groups [g0, g1) of that copy written
 // to dst ((g1 − g0) · group_bytes bytes) on the calling thread. Prefill packs the row blocks of weights that were
