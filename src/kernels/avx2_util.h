@@ -50,6 +50,13 @@ inline void q4_K_scales_mins(const uint8_t* scales, __m128i* sc16, __m256i* m) {
   *m = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
 }
 
+// Writes the first n (1..8) of the 8 lanes of v to y (a tile's last rows).
+inline void store_lanes(float* y, __m256 v, int n) {
+  if (n >= 8) return _mm256_storeu_ps(y, v);
+  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  _mm256_maskstore_ps(y, mask, v);
+}
+
 // The fp16 value stored (unaligned, little-endian) at p, widened to fp32.
 inline float f16_at(const uint8_t* p) {
   uint16_t h;

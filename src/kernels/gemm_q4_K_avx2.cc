@@ -35,26 +35,14 @@ constexpr int kTokens = 4;
 // against 46-48 / 24 for one group at a time and 45-46 / 23 for the stored-row kernel.
 constexpr int kStreams = 2;
 constexpr size_t kDecodePrefetchBytes = 2048;
-// The loop over a chunk's 8 columns is unrolled by 2 only: fully unrolled, GCC computed all the columns' products
-// first and kept them on the stack (16 ymm registers), and the kernel ran at 42-51 GB/s from cache against 75-90.
-#if defined(__clang__)
-#define NT_COLUMN_LOOP _Pragma("clang loop unroll_count(2)")
-#else
-#define NT_COLUMN_LOOP _Pragma("GCC unroll 2")
-#endif
+// The loop over a chunk's 8 columns is unrolled by 2 only (NT_UNROLL2): fully unrolled, the kernel ran at 42-51 GB/s
+// from cache against 75-90.
 
 // The scales of chunk c for the 8 rows of half h, each in both int16 halves of its row's lane.
 inline __m256i scale_pairs(const uint8_t* rec, int c, int h) {
   const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kScales + 16 * c + 8 * h));
   const __m256i s = _mm256_cvtepu8_epi32(b);
   return _mm256_or_si256(s, _mm256_slli_epi32(s, 16));
-}
-
-// Writes the first n (1..8) of the 8 lanes of v to y.
-inline void store_rows(float* y, __m256 v, int n) {
-  if (n >= 8) return _mm256_storeu_ps(y, v);
-  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  _mm256_maskstore_ps(y, mask, v);
 }
 
 // G groups (group j at g + j·gs) × H halves (halves h0 .. h0 + H − 1) × RN tokens over all nb super-blocks. Outputs:
@@ -88,7 +76,7 @@ void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, s
       NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) {
         NT_UNROLL for (int t = 0; t < RN; ++t) dlo[j][h][t] = dhi[j][h][t] = _mm256_setzero_si256();
       }
-      NT_COLUMN_LOOP for (int k = 0; k < 8; ++k) {
+      NT_UNROLL2 for (int k = 0; k < 8; ++k) {
         __m256i lo[G][H], hi[G][H];
         NT_UNROLL for (int j = 0; j < G; ++j) {
           const uint8_t* col = rec[j] + kQuants + 64 * (8 * i + k);
@@ -138,7 +126,7 @@ void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, s
     const int n = nrows - 8 * (h0 + h);
     if (n <= 0) continue;
     NT_UNROLL for (int t = 0; t < RN; ++t) {
-      store_rows(y + t * ldy + ys * j + 8 * h, _mm256_sub_ps(acc[j][h][t], accm[j][h][t]), n);
+      store_lanes(y + t * ldy + ys * j + 8 * h, _mm256_sub_ps(acc[j][h][t], accm[j][h][t]), n);
     }
   }
 }

@@ -30,13 +30,6 @@ constexpr int kTokens = 2;         // prefill: tokens per register tile of one h
 // out of ymm registers: linear_bench, 8B mlp_up, 2 threads, alternating builds: gemv_stream 28.6-29.8 GB/s with one
 // group against 21.1-21.7 with two.
 constexpr size_t kDecodePrefetchBytes = 2048;
-// Loops over columns are unrolled by 2 only (see gemm_q4_K_avx2.cc: fully unrolled, GCC keeps the products on the
-// stack).
-#if defined(__clang__)
-#define NT_COLUMN_LOOP _Pragma("clang loop unroll_count(2)")
-#else
-#define NT_COLUMN_LOOP _Pragma("GCC unroll 2")
-#endif
 
 // Sub-block sb's scales for the 8 rows of half h, each in both int16 halves of its row's lane.
 inline __m256i scale_pairs(const uint8_t* rec, int sb, int h) {
@@ -58,20 +51,13 @@ inline __m256i scaled_bsums(const uint8_t* rec, int h, const uint8_t* yb) {
   return m;
 }
 
-// Writes the first n (1..8) of the 8 lanes of v to y.
-inline void store_rows(float* y, __m256 v, int n) {
-  if (n >= 8) return _mm256_storeu_ps(y, v);
-  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  _mm256_maskstore_ps(y, mask, v);
-}
-
 // S (before the bsum term) of half h of one record for RN tokens (yb: the tokens' q8_K blocks, ystride apart).
 template <int RN, bool kPrefetch>
 inline void half_sums(const uint8_t* rec, int h, const uint8_t* yb, size_t ystride, __m256i* s) {
   const __m256i m6 = _mm256_set1_epi8(0x3F);
   NT_UNROLL for (int c4 = 0; c4 < 2; ++c4) {      // chunks 4·c4 .. 4·c4 + 3
     NT_UNROLL for (int part = 0; part < 2; ++part) {  // sub-blocks 2c + part: columns k = 4·part .. 4·part + 3
-      NT_COLUMN_LOOP for (int pair = 0; pair < 2; ++pair) {
+      NT_UNROLL2 for (int pair = 0; pair < 2; ++pair) {
         __m256i d16[4][RN];
         NT_UNROLL for (int kk = 0; kk < 2; ++kk) {
           const int k = 4 * part + 2 * pair + kk;
@@ -138,7 +124,7 @@ void micro_decode(const uint8_t* g, int64_t nb, const uint8_t* yk, float* y, int
     }
   }
   NT_UNROLL for (int h = 0; h < 2; ++h) {
-    if (nrows > 8 * h) store_rows(y + 8 * h, acc[h], nrows - 8 * h);
+    if (nrows > 8 * h) store_lanes(y + 8 * h, acc[h], nrows - 8 * h);
   }
 }
 
@@ -156,7 +142,7 @@ void micro_tokens(const uint8_t* g, int h, int64_t nb, const uint8_t* yk, size_t
     half_sums<RN, false>(rec, h, yb, ystride, s);
     finish_record<RN>(rec, h, yb, ystride, s, acc);
   }
-  NT_UNROLL for (int t = 0; t < RN; ++t) store_rows(y + t * ldy, acc[t], n);
+  NT_UNROLL for (int t = 0; t < RN; ++t) store_lanes(y + t * ldy, acc[t], n);
 }
 
 }  // namespace

@@ -20,6 +20,13 @@
 #else
 #define NT_UNROLL _Pragma("GCC unroll 16")
 #endif
+// Loops whose iterations each hold many vectors (the AVX2 K-quant kernels' columns): unrolled by 2 only. Fully
+// unrolled, GCC computed every iteration's products ahead of their sums and kept them on the stack (16 ymm registers).
+#if defined(__clang__)
+#define NT_UNROLL2 _Pragma("clang loop unroll_count(2)")
+#else
+#define NT_UNROLL2 _Pragma("GCC unroll 2")
+#endif
 
 namespace nt::kernels {
 namespace {
