@@ -95,8 +95,10 @@ void tile_q5_1(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int6
 // (Q6_K dmin = 0), y = acc − accm.
 void tile_q4_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);
 // Q4_K in the kQ4_KRows16 layout (gemm_q4_K_avx2.cc), as avx512::tile_q4_K_packed: Act::q8k and Act::q8k_bsum2;
-// bitwise tile_q4_K on the stored rows.
+// bitwise tile_q4_K on the stored rows. tile_q5_K_packed: the same for Q5_K in kQ5_KRows16, bitwise tile_q5_K.
 void tile_q4_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy);
+void tile_q5_K_packed(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
                       int64_t ldy);
 // Q5_K: the Q4_K sequence with 5-bit quants (also the AVX-512 route's stored-row kernel).
 void tile_q5_K(const uint8_t* w, size_t w_stride, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy);

@@ -1,4 +1,5 @@
-// AVX2 kernel for Q4_K in the packed kQ4_KRows16 layout (kernels/packed_weight.h) against q8_K activations, with the
+// AVX2 kernels for Q4_K and Q5_K in the packed kQ4_KRows16 / kQ5_KRows16 layouts (kernels/packed_weight.h) against
+// q8_K activations, with the
 // Q4_K operation sequence of the SIMD routes (gemm.h): per output element and super-block the exact integers
 //   S = Σ_c sc_c · Σ_{i in chunk c} q_i·y_i        M = Σ_c mn_c · Σ_{i in chunk c} y_i      (c: 8 chunks of 32)
 // then acc = fma(float(S), d·dy, acc), accm = fma(float(M), dmin·dy, accm), and y = acc − accm: bitwise the stored-row
@@ -21,10 +22,18 @@ namespace nt::kernels::avx2 {
 namespace {
 
 // kQ4_KRows16 record (one group of 16 rows, one super-block); the offsets of packed_weight.h.
-constexpr size_t kRecord = 2368;
+constexpr size_t kRecordQ4 = 2368;
+constexpr size_t kRecordQ5 = 2368 + 8 * 64;  // kQ5_KRows16: 8 qh columns too (k: row r at 4r = qh[4k ..])
 constexpr size_t kScales = 64;    // 8 × 16 bytes: scale of chunk c, rows 0..15
 constexpr size_t kMins = 192;     // 4 × 32 bytes: row r at 2r, 2r + 1 = mins of chunks 2p, 2p + 1
 constexpr size_t kQuants = 320;   // 32 × 64 bytes: chunk pair i, column k: row r at 4r = qs[32i + 4k ..]
+
+// Offset of quant column (i, k) in a record; kQ5_KRows16 puts qh column k right after quant column (0, k).
+template <bool kFive>
+constexpr size_t quant_column(int i, int k) {
+  if (!kFive) return kQuants + 64 * (8 * i + k);
+  return i == 0 ? kQuants + 128 * k : kQuants + 1024 + 64 * (8 * (i - 1) + k);
+}
 constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
 // Prefill: one half-group (8 rows) × up to kTokens tokens per register tile (8 int16 sums in registers). 8B mlp_up,
 // 128 tokens, 2 threads: 368-371 GFLOP/s against 335-344 for the stored-row kernel.
@@ -49,9 +58,13 @@ inline __m256i scale_pairs(const uint8_t* rec, int c, int h) {
 // y[t·ldy + ys·j + 8·(h − h0) + r] for row r of half h, the first nrows rows of each group's 16 (counted from half
 // 0). Each quant column half is loaded and split once for the RN tokens; per row and lane the same operations
 // whatever G, H and RN.
-template <int G, int H, int RN>
+// kFive: Q5_K (kQ5_KRows16), quants 0..31 with the fifth bits from the record's qh columns; their maddubs pairs add
+// up in int16 over 4 columns (4·2·31·128 < 2^15), so a chunk's sum is scaled in two parts.
+template <int G, int H, int RN, bool kFive = false>
 void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, size_t ystride, const int32_t* b2,
            int64_t b2stride, float* y, int64_t ldy, int64_t ys, int nrows) {
+  constexpr size_t kRecord = kFive ? kRecordQ5 : kRecordQ4;
+  constexpr int kSpan = kFive ? 4 : 8;  // columns per int16 sum
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   __m256 acc[G][H][RN], accm[G][H][RN];
   NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) NT_UNROLL for (int t = 0; t < RN; ++t) {
@@ -72,35 +85,48 @@ void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, s
       s[j][h][t] = _mm256_setzero_si256();
     }
     NT_UNROLL for (int i = 0; i < 4; ++i) {  // chunk pair i: chunks 2i (low nibbles) and 2i + 1 (high)
-      __m256i dlo[G][H][RN], dhi[G][H][RN];  // int16 pair sums of the chunk's 8 columns
-      NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) {
-        NT_UNROLL for (int t = 0; t < RN; ++t) dlo[j][h][t] = dhi[j][h][t] = _mm256_setzero_si256();
-      }
-      NT_UNROLL2 for (int k = 0; k < 8; ++k) {
-        __m256i lo[G][H], hi[G][H];
-        NT_UNROLL for (int j = 0; j < G; ++j) {
-          const uint8_t* col = rec[j] + kQuants + 64 * (8 * i + k);
-          if constexpr (RN == 1) _mm_prefetch(reinterpret_cast<const char*>(col) + kDecodePrefetchBytes, _MM_HINT_T0);
-          NT_UNROLL for (int h = 0; h < H; ++h) {
-            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + 32 * (h0 + h)));
-            lo[j][h] = _mm256_and_si256(v, m4);
-            hi[j][h] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+      NT_UNROLL for (int k0 = 0; k0 < 8; k0 += kSpan) {
+        __m256i dlo[G][H][RN], dhi[G][H][RN];  // int16 pair sums of the chunk's columns k0 .. k0 + kSpan − 1
+        NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) {
+          NT_UNROLL for (int t = 0; t < RN; ++t) dlo[j][h][t] = dhi[j][h][t] = _mm256_setzero_si256();
+        }
+        NT_UNROLL2 for (int k = k0; k < k0 + kSpan; ++k) {
+          __m256i lo[G][H], hi[G][H];
+          NT_UNROLL for (int j = 0; j < G; ++j) {
+            const uint8_t* col = rec[j] + quant_column<kFive>(i, k);
+            if constexpr (RN == 1) {  // this column (and the qh column after it) one prefetch distance ahead
+              const char* ahead = reinterpret_cast<const char*>(col) + kDecodePrefetchBytes;
+              _mm_prefetch(ahead, _MM_HINT_T0);
+              if (kFive && i == 0) _mm_prefetch(ahead + 64, _MM_HINT_T0);
+            }
+            NT_UNROLL for (int h = 0; h < H; ++h) {
+              const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + 32 * (h0 + h)));
+              lo[j][h] = _mm256_and_si256(v, m4);
+              hi[j][h] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+              if constexpr (kFive) {  // bits 2i, 2i + 1 of each qh byte: the fifth bits of chunks 2i and 2i + 1
+                const __m256i five = _mm256_set1_epi8(0x10);
+                const uint8_t* qh = rec[j] + kQuants + 128 * k + 64 + 32 * (h0 + h);
+                const __m256i hb = _mm256_srli_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh)), 2 * i);
+                lo[j][h] = _mm256_or_si256(lo[j][h], _mm256_and_si256(_mm256_slli_epi16(hb, 4), five));
+                hi[j][h] = _mm256_or_si256(hi[j][h], _mm256_and_si256(_mm256_slli_epi16(hb, 3), five));
+              }
+            }
+          }
+          NT_UNROLL for (int t = 0; t < RN; ++t) {
+            const int8_t* yq = reinterpret_cast<const int8_t*>(yk + t * ystride + ib * kQ8KBytes + 4) + 64 * i + 4 * k;
+            const __m256i ylo = _mm256_set1_epi32(i32_at(yq)), yhi = _mm256_set1_epi32(i32_at(yq + 32));
+            NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) {
+              dlo[j][h][t] = _mm256_add_epi16(dlo[j][h][t], _mm256_maddubs_epi16(lo[j][h], ylo));
+              dhi[j][h][t] = _mm256_add_epi16(dhi[j][h][t], _mm256_maddubs_epi16(hi[j][h], yhi));
+            }
           }
         }
-        NT_UNROLL for (int t = 0; t < RN; ++t) {
-          const int8_t* yq = reinterpret_cast<const int8_t*>(yk + t * ystride + ib * kQ8KBytes + 4) + 64 * i + 4 * k;
-          const __m256i ylo = _mm256_set1_epi32(i32_at(yq)), yhi = _mm256_set1_epi32(i32_at(yq + 32));
-          NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) {
-            dlo[j][h][t] = _mm256_add_epi16(dlo[j][h][t], _mm256_maddubs_epi16(lo[j][h], ylo));
-            dhi[j][h][t] = _mm256_add_epi16(dhi[j][h][t], _mm256_maddubs_epi16(hi[j][h], yhi));
+        NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) {
+          const __m256i sc_lo = scale_pairs(rec[j], 2 * i, h0 + h), sc_hi = scale_pairs(rec[j], 2 * i + 1, h0 + h);
+          NT_UNROLL for (int t = 0; t < RN; ++t) {
+            s[j][h][t] = _mm256_add_epi32(s[j][h][t], _mm256_madd_epi16(dlo[j][h][t], sc_lo));
+            s[j][h][t] = _mm256_add_epi32(s[j][h][t], _mm256_madd_epi16(dhi[j][h][t], sc_hi));
           }
-        }
-      }
-      NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int h = 0; h < H; ++h) {
-        const __m256i sc_lo = scale_pairs(rec[j], 2 * i, h0 + h), sc_hi = scale_pairs(rec[j], 2 * i + 1, h0 + h);
-        NT_UNROLL for (int t = 0; t < RN; ++t) {
-          s[j][h][t] = _mm256_add_epi32(s[j][h][t], _mm256_madd_epi16(dlo[j][h][t], sc_lo));
-          s[j][h][t] = _mm256_add_epi32(s[j][h][t], _mm256_madd_epi16(dhi[j][h][t], sc_hi));
         }
       }
     }
@@ -131,21 +157,19 @@ void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, s
   }
 }
 
-}  // namespace
-
-void tile_q4_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
-                      int64_t ldy) {
+template <bool kFive>
+void tile_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y, int64_t ldy) {
   const int64_t nb = a.n_in / 256;
   const size_t ystride = static_cast<size_t>(nb) * kQ8KBytes;
   const uint8_t* yk = static_cast<const uint8_t*>(a.q8k) + static_cast<size_t>(t0) * ystride;
   const int32_t* b2 = a.q8k_bsum2 + t0 * nb * 4;
   if (nt == 1) {  // decode: whole groups as kStreams streams, the rest one group at a time
     for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
-      micro<kStreams, 2, 1>(g, gs, 0, nb, yk, ystride, b2, nb * 4, yg, 0, ys, 16);
+      micro<kStreams, 2, 1, kFive>(g, gs, 0, nb, yk, ystride, b2, nb * 4, yg, 0, ys, 16);
     });
     for (int64_t r = 0; r < nr; r += 16) {
-      micro<1, 2, 1>(w + static_cast<size_t>(r / 16) * ws, 0, 0, nb, yk, ystride, b2, nb * 4, y + r, 0, 0,
-                     static_cast<int>(nr - r < 16 ? nr - r : 16));
+      micro<1, 2, 1, kFive>(w + static_cast<size_t>(r / 16) * ws, 0, 0, nb, yk, ystride, b2, nb * 4, y + r, 0, 0,
+                            static_cast<int>(nr - r < 16 ? nr - r : 16));
     }
     return;
   }
@@ -153,10 +177,22 @@ void tile_q4_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
   for_tiles<kTokens>(nr, nt, 16, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const uint8_t* g = w + static_cast<size_t>(r / 16) * ws;
     for (int h = 0; h < 2 && 8 * h < nrows; ++h) {
-      micro<1, 1, RN>(g, 0, h, nb, yk + t * ystride, ystride, b2 + t * nb * 4, nb * 4, y + t * ldy + r + 8 * h, ldy, 0,
-                      nrows);
+      micro<1, 1, RN, kFive>(g, 0, h, nb, yk + t * ystride, ystride, b2 + t * nb * 4, nb * 4, y + t * ldy + r + 8 * h,
+                             ldy, 0, nrows);
     }
   });
+}
+
+}  // namespace
+
+void tile_q4_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  tile_packed<false>(w, ws, nr, a, t0, nt, y, ldy);
+}
+
+void tile_q5_K_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int64_t t0, int64_t nt, float* y,
+                      int64_t ldy) {
+  tile_packed<true>(w, ws, nr, a, t0, nt, y, ldy);
 }
 
 }  // namespace nt::kernels::avx2

@@ -112,17 +112,22 @@ Plan plan_for(const TensorView& w, Isa isa, const PackedWeight* packed = nullptr
       return p;
     }
   }
-  if (packed != nullptr && isa == Isa::kAvx2 &&
-      (packed->layout == PackedLayout::kQ4_KRows16 || packed->layout == PackedLayout::kQ6_KRows16)) {
-    Plan p = packed->layout == PackedLayout::kQ4_KRows16
-                 ? Plan{&avx2::tile_q4_K_packed, ActKind::kQ8_K, false, 0, "q4_Kx16"}
-                 : Plan{&avx2::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"};
-    p.bsum_pairs = packed->layout == PackedLayout::kQ4_KRows16;
-    p.packed = packed;
-    return p;
+  if (packed != nullptr && isa == Isa::kAvx2) {  // the K-quant layouts' AVX2 kernels
+    Plan p;
+    switch (packed->layout) {
+      case PackedLayout::kQ4_KRows16: p = {&avx2::tile_q4_K_packed, ActKind::kQ8_K, false, 0, "q4_Kx16"}; break;
+      case PackedLayout::kQ5_KRows16: p = {&avx2::tile_q5_K_packed, ActKind::kQ8_K, false, 0, "q5_Kx16"}; break;
+      case PackedLayout::kQ6_KRows16: p = {&avx2::tile_q6_K_packed, ActKind::kQ8_K, false, 0, "q6_Kx16"}; break;
+      default: break;
+    }
+    if (p.tile != nullptr) {
+      p.bsum_pairs = p.tile != &avx2::tile_q6_K_packed;
+      p.packed = packed;
+      return p;
+    }
   }
-  // Q4_0 / Q8_0 copies have kernels in both instruction sets, and Q4_K / Q6_K (above); the other layouts, with AVX2,
-  // read the stored rows (below).
+  // Q4_0 / Q8_0 copies have kernels in both instruction sets, and the K-quants (above); Q5_0, with AVX2, reads the
+  // stored rows (below).
   if (packed != nullptr && (packed->layout == PackedLayout::kQ4_0Rows16 || packed->layout == PackedLayout::kQ8_0Rows16) &&
       isa != Isa::kScalar) {
     Plan p = packed->layout == PackedLayout::kQ4_0Rows16

@@ -51,8 +51,7 @@ namespace {
 bool has_packed_kernel(const TensorView& w) {
   if (w.wq != WeightQuant::None || !w.quantized()) return false;
   if (best_isa() != Isa::kAvx2 && best_isa() != Isa::kAvx512) return false;  // the layouts' kernels are x86's
-  if (w.qtype == GgmlType::Q4_K || w.qtype == GgmlType::Q6_K) return w.dim(1) % 256 == 0;
-  if (w.qtype == GgmlType::Q5_K) return w.dim(1) % 256 == 0 && best_isa() == Isa::kAvx512;  // no AVX2 kernel
+  if (w.qtype == GgmlType::Q4_K || w.qtype == GgmlType::Q5_K || w.qtype == GgmlType::Q6_K) return w.dim(1) % 256 == 0;
   if (w.qtype == GgmlType::Q5_0) return w.dim(1) % 32 == 0 && best_isa() == Isa::kAvx512;
   return (w.qtype == GgmlType::Q4_0 || w.qtype == GgmlType::Q8_0) && w.dim(1) % 32 == 0;
 }

@@ -19,17 +19,17 @@
 //     of row r at bytes 4r..4r+3: elements 4k.. of chunk 2i in the low nibbles, of chunk 2i + 1 in the high ones).
 //     148 bytes per row and super-block against 144 stored. Gives bitwise the stored-row results (gemm.h's Q4_K
 //     sequence adds each super-block's exact integer totals).
-//   kQ5_KRows16 (AVX-512 Q5_K route): the kQ4_KRows16 record with 8 columns of 64 bytes of fifth bits, qh column
-//     k right after quant column k (k < 8), so the kernel reads the record front to back (qh column k holds qh
+//   kQ5_KRows16 (AVX-512 and AVX2 Q5_K routes): the kQ4_KRows16 record with 8 columns of 64 bytes of fifth bits, qh
+//     column k right after quant column k (k < 8), so the kernel reads the record front to back (qh column k holds qh
 //     bytes 4k .. 4k + 3 of row r at 4r..4r+3; bit c of qh byte l is element l of chunk c). 180 bytes per row and
 //     super-block against 176 stored.
-//   kQ6_KRows16 (AVX-512 and AVX2 Q6_K routes): rows in groups of 16; for group g and super-block b one 3360-byte record: the
-//     16 rows' fp16 d (32 bytes), their int8 scales (16 × 16: sub-block j's scale of row r at 32 + 16j + r), then
-//     16 triples of 64-byte quant columns in reading order: triple 8h + k holds elements 4k .. 4k + 3 of the four
-//     32-element chunks 4h .. 4h + 3 (6-bit quants q0..q3, row r at 4r..4r+3 of each column), column c's byte =
-//     q_c | (bits 2c, 2c + 1 of q3) << 6, so three chunks unpack with one AND each and the fourth from the columns'
-//     top bits. 210 bytes per row and super-block, as stored.
-//   kStoredRows (types without a packed layout whose fast route reads the stored rows, e.g. Q6_K, Q4_K, BF16): the
+//   kQ6_KRows16 (AVX-512 and AVX2 Q6_K routes): rows in groups of 16; for group g and super-block b one 3360-byte
+//     record: the 16 rows' fp16 d (32 bytes), their int8 scales (16 × 16: sub-block j's scale of row r at
+//     32 + 16j + r), then 16 triples of 64-byte quant columns in reading order: triple 8h + k holds elements
+//     4k .. 4k + 3 of the four 32-element chunks 4h .. 4h + 3 (6-bit quants q0..q3, row r at 4r..4r+3 of each
+//     column), column c's byte = q_c | (bits 2c, 2c + 1 of q3) << 6, so three chunks unpack with one AND each and the
+//     fourth from the columns' top bits. 210 bytes per row and super-block, as stored.
+//   kStoredRows (types without a packed layout whose fast route reads the stored rows, e.g. BF16, Q4_1, Q5_1): the
 //     stored rows byte for byte, copied into 2 MiB pages. A pass over the weight then takes 1/512 of the TLB misses
 //     it takes over the mapped file's 4 KiB pages; on a virtual machine with shadow page tables a refill can cost
 //     an exit to the hypervisor. Measured on the 8B shape (2-core VM): the Q6_K output head, 440 MB, read in
@@ -85,8 +85,8 @@ bool packing_applies(const TensorView& w);
 size_t packed_size(const TensorView& w);
 
 // True if w's type has a packed layout with SIMD kernels on this CPU (Q4_0 / Q8_0 rows of whole 32-blocks:
-// kQ4_0Rows16 or kQ8_0Rows16; Q4_K / Q6_K rows of whole 256-blocks: kQ4_KRows16 / kQ6_KRows16; with AVX-512 VNNI
-// also Q5_0 and Q5_K: kQ5_0Rows16, kQ5_KRows16), whatever the route and memory policy.
+// kQ4_0Rows16 or kQ8_0Rows16; Q4_K / Q5_K / Q6_K rows of whole 256-blocks: kQ4_KRows16 / kQ5_KRows16 /
+// kQ6_KRows16; with AVX-512 VNNI also Q5_0: kQ5_0Rows16), whatever the route and memory policy.
 bool has_group_layout(const TensorView& w);
 // For such a w: the layout and group_bytes of its packed copy (data null), and groups [g0, g1) of that copy written
 // to dst ((g1 − g0) · group_bytes bytes) on the calling thread. Prefill packs the row blocks of weights that were

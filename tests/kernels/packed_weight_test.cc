@@ -1,7 +1,7 @@
 // Weights packed at load (kernels/packed_weight.h): the packed copy is only a different byte order for the same
 // per-element operations, so linear() on a packed weight is bitwise linear() on the stored one, for any row count
-// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count (Q5_0 and
-// Q5_K packed for AVX-512, Q4_K and Q6_K for both instruction sets: bitwise the AVX2 kernel on the stored rows); and
+// (partial last group of 16), any token count (decode-sized and prefill-sized tiles) and any thread count (Q5_0
+// packed for AVX-512, the K-quants for both instruction sets: bitwise the AVX2 kernel on the stored rows); and
 // a Q4_0 or Q8_0 GGUF model loaded with packing gives bitwise the logits of the same file loaded without it. Weights
 // of other types whose route reads the stored rows get, from one huge page up, a byte-for-byte copy (kStoredRows)
 // that gives bitwise the same results.
@@ -67,7 +67,7 @@ TEST(PackedWeight, LargeWeightsOfOtherTypesGetAStoredRowsCopy) {
   constexpr size_t kHuge = size_t{2} << 20;
   for (const test::WType& ty : test::testable_wtypes()) {
     auto probe = test::make_linear(ty, 1, in, 1);
-    if (kernels::has_group_layout(probe.l.w)) continue;  // Q4_0, Q8_0, Q4_K, Q6_K (more with AVX-512): packed
+    if (kernels::has_group_layout(probe.l.w)) continue;  // Q4_0, Q8_0, K-quants (Q5_0 with AVX-512): packed
     const int64_t out = static_cast<int64_t>(kHuge / probe.l.w.row_bytes()) + 3;  // just over one huge page
     auto w = test::make_linear(ty, out, in, static_cast<uint32_t>(out));
     if (!kernels::route_reads_stored_rows(w.l.w, kernels::best_isa())) {
@@ -156,8 +156,7 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
   ThreadPool pool1(1), pool2(2);
   for (const test::WType& ty : {kQ4_0, kQ8_0, kQ5_0, kQ4_K, kQ5_K, kQ6_K}) {
     const bool k_quant = ty.q == GgmlType::Q4_K || ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q6_K;
-    // packed for the AVX-512 kernels only (Q4_K and Q6_K have AVX2 kernels too)
-    const bool avx512_only = ty.q == GgmlType::Q5_K || ty.q == GgmlType::Q5_0;
+    const bool avx512_only = ty.q == GgmlType::Q5_0;  // packed for the AVX-512 kernel only
     if (avx512_only && !kernels::isa_available(Isa::kAvx512)) continue;
     // 130 rows: one thread's run holds 8 whole groups, which decode reads as 4 streams of 2 (for_group_streams), and a
     // tail; 181: 11 whole groups, 4 streams of 2 and 3 whole groups left over; 4100: two threads' grabs of 8 blocks
@@ -180,7 +179,7 @@ TEST(PackedWeight, BitwiseEqualToStoredLayout) {
         for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
           if (!kernels::isa_available(isa)) continue;
           const std::string name = kernels::isa_name(isa);
-          // No AVX2 kernel for packed Q5_0 / Q5_K: that route reads the stored rows, and the AVX-512 one must match.
+          // No AVX2 kernel for packed Q5_0: that route reads the stored rows, and the AVX-512 one must match.
           const bool packed_route = !avx512_only || isa == Isa::kAvx512;
           // Packed Q4_0 / Q8_0 / Q4_K prefill runs its 16-token tiles on AMX where the CPU has it (T = 17, 65 below).
           const bool amx = isa == Isa::kAvx512 &&
