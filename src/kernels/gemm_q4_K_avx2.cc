@@ -16,25 +16,13 @@
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
+#include "kernels/kquant_records.h"
 #include "kernels/simd.h"
 
 namespace nt::kernels::avx2 {
 namespace {
 
-// kQ4_KRows16 record (one group of 16 rows, one super-block); the offsets of packed_weight.h.
-constexpr size_t kRecordQ4 = 2368;
-constexpr size_t kRecordQ5 = 2368 + 8 * 64;  // kQ5_KRows16: 8 qh columns too (k: row r at 4r = qh[4k ..])
-constexpr size_t kScales = 64;    // 8 × 16 bytes: scale of chunk c, rows 0..15
-constexpr size_t kMins = 192;     // 4 × 32 bytes: row r at 2r, 2r + 1 = mins of chunks 2p, 2p + 1
-constexpr size_t kQuants = 320;   // 32 × 64 bytes: chunk pair i, column k: row r at 4r = qs[32i + 4k ..]
-
-// Offset of quant column (i, k) in a record; kQ5_KRows16 puts qh column k right after quant column (0, k).
-template <bool kFive>
-constexpr size_t quant_column(int i, int k) {
-  if (!kFive) return kQuants + 64 * (8 * i + k);
-  return i == 0 ? kQuants + 128 * k : kQuants + 1024 + 64 * (8 * (i - 1) + k);
-}
-constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
+using namespace kquant_records;  // the record offsets (kernels/kquant_records.h)
 // Prefill: one half-group (8 rows) × up to kTokens tokens per register tile (8 int16 sums in registers). 8B mlp_up,
 // 128 tokens, 2 threads: 368-371 GFLOP/s against 335-344 for the stored-row kernel.
 constexpr int kTokens = 4;
@@ -49,7 +37,7 @@ constexpr size_t kDecodePrefetchBytes = 2048;
 
 // The scales of chunk c for the 8 rows of half h, each in both int16 halves of its row's lane.
 inline __m256i scale_pairs(const uint8_t* rec, int c, int h) {
-  const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kScales + 16 * c + 8 * h));
+  const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kQ4Scales + 16 * c + 8 * h));
   const __m256i s = _mm256_cvtepu8_epi32(b);
   return _mm256_or_si256(s, _mm256_slli_epi32(s, 16));
 }
@@ -63,7 +51,7 @@ inline __m256i scale_pairs(const uint8_t* rec, int c, int h) {
 template <int G, int H, int RN, bool kFive = false>
 void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, size_t ystride, const int32_t* b2,
            int64_t b2stride, float* y, int64_t ldy, int64_t ys, int nrows) {
-  constexpr size_t kRecord = kFive ? kRecordQ5 : kRecordQ4;
+  constexpr size_t kRecord = kFive ? kQ5Record : kQ4Record;
   constexpr int kSpan = kFive ? 4 : 8;  // columns per int16 sum
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   __m256 acc[G][H][RN], accm[G][H][RN];
@@ -74,7 +62,7 @@ void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, s
     const uint8_t* rec[G];
     NT_UNROLL for (int j = 0; j < G; ++j) {
       rec[j] = g + j * gs + ib * kRecord;
-      if constexpr (RN == 1) {  // the record's header (kQuants bytes), one prefetch distance ahead
+      if constexpr (RN == 1) {  // the record's header (kQ4Quants bytes), one prefetch distance ahead
         NT_UNROLL for (int l = 0; l < 5; ++l) {
           _mm_prefetch(reinterpret_cast<const char*>(rec[j]) + kDecodePrefetchBytes + 64 * l, _MM_HINT_T0);
         }
@@ -105,7 +93,7 @@ void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, s
               hi[j][h] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
               if constexpr (kFive) {  // bits 2i, 2i + 1 of each qh byte: the fifth bits of chunks 2i and 2i + 1
                 const __m256i five = _mm256_set1_epi8(0x10);
-                const uint8_t* qh = rec[j] + kQuants + 128 * k + 64 + 32 * (h0 + h);
+                const uint8_t* qh = rec[j] + qh_column(k) + 32 * (h0 + h);
                 const __m256i hb = _mm256_srli_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh)), 2 * i);
                 lo[j][h] = _mm256_or_si256(lo[j][h], _mm256_and_si256(_mm256_slli_epi16(hb, 4), five));
                 hi[j][h] = _mm256_or_si256(hi[j][h], _mm256_and_si256(_mm256_slli_epi16(hb, 3), five));
@@ -139,7 +127,7 @@ void micro(const uint8_t* g, size_t gs, int h0, int64_t nb, const uint8_t* yk, s
         __m256i mt = _mm256_setzero_si256();
         NT_UNROLL for (int p = 0; p < 4; ++p) {
           const __m256i mins = _mm256_cvtepu8_epi16(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(rec[j] + kMins + 32 * p + 16 * hh)));
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(rec[j] + kQ4Mins + 32 * p + 16 * hh)));
           mt = _mm256_add_epi32(mt, _mm256_madd_epi16(mins, _mm256_set1_epi32(bt[p])));
         }
         const __m256 dy = _mm256_set1_ps(f32_at(yk + t * ystride + ib * kQ8KBytes));

@@ -12,27 +12,13 @@
 // pairs against the token's pairs of 32-element sums (Act::q8k_bsum2).
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include "kernels/gemm.h"
+#include "kernels/kquant_records.h"
 #include "kernels/simd.h"
 
 namespace nt::kernels::avx512 {
 namespace {
 
-// kQ4_KRows16 record (one group of 16 rows, one super-block); the offsets of packed_weight.h.
-constexpr size_t kRecordQ4 = 2368;
-constexpr size_t kRecordQ5 = 2368 + 8 * 64;  // kQ5_KRows16: 8 qh columns too (k: row r at 4r = qh[4k ..])
-constexpr size_t kScales = 64;   // 8 × 16 bytes: scale of chunk c, rows 0..15
-constexpr size_t kMins = 192;    // 4 × 32 bytes: row r at 2r, 2r + 1 = mins of chunks 2p, 2p + 1
-constexpr size_t kQuants4 = 320;  // 32 × 64 bytes: chunk pair i, column k: row r at 4r = qs[32i + 4k ..]
-
-// Offset of quant column (i, k) in a record. kQ5_KRows16 puts qh column k right after quant column (0, k), so the
-// first pass over the chunk pairs reads the record in order (with the qh columns at its end the record streamed at
-// 24-25 GB/s on 2 threads, and at 18-19 with them all before the quants).
-template <bool kFive>
-constexpr size_t quant_column(int i, int k) {
-  if (!kFive) return kQuants4 + 64 * (8 * i + k);
-  return i == 0 ? kQuants4 + 128 * k : kQuants4 + 1024 + 64 * (8 * (i - 1) + k);
-}
-constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
+using namespace kquant_records;  // the record offsets (kernels/kquant_records.h)
 // Prefill: one group × kTokens tokens per register tile. One core, in L2 (64 rows × 4096 inputs, 12 tokens):
 // 290-330 GFLOP/s against 250-270 for 2 groups × 3 or 4 tokens and 290-300 for 1 × 6.
 constexpr int kTokens = 4;
@@ -53,7 +39,7 @@ constexpr size_t kDecodePrefetchBytes = 2048;
 template <int G, int RN, bool kFive>
 void micro(const uint8_t* g, size_t gs, int64_t nb, const uint8_t* yk, size_t ystride, const int32_t* b2,
            int64_t b2stride, float* y, int64_t ldy, __mmask16 m, int64_t ys = 16) {
-  constexpr size_t kRecord = kFive ? kRecordQ5 : kRecordQ4;
+  constexpr size_t kRecord = kFive ? kQ5Record : kQ4Record;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   __m512 acc[G][RN], accm[G][RN];
   NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int t = 0; t < RN; ++t) acc[j][t] = accm[j][t] = _mm512_setzero_ps();
@@ -61,7 +47,7 @@ void micro(const uint8_t* g, size_t gs, int64_t nb, const uint8_t* yk, size_t ys
     const uint8_t* rec[G];
     NT_UNROLL for (int j = 0; j < G; ++j) {
       rec[j] = g + j * gs + ib * kRecord;
-      if constexpr (RN == 1) {  // the record's scales and mins (kQuants4 bytes), one prefetch distance ahead
+      if constexpr (RN == 1) {  // the record's scales and mins (kQ4Quants bytes), one prefetch distance ahead
         NT_UNROLL for (int l = 0; l < 5; ++l) {
           _mm_prefetch(reinterpret_cast<const char*>(rec[j]) + kDecodePrefetchBytes + 64 * l, _MM_HINT_T0);
         }
@@ -82,7 +68,7 @@ void micro(const uint8_t* g, size_t gs, int64_t nb, const uint8_t* yk, size_t ys
           }
           const __m512i v = _mm512_loadu_si512(rec[j] + quant_column<kFive>(i, k));
           if constexpr (kFive) {  // bits 2i, 2i + 1 of each qh byte: the fifth bits of chunks 2i and 2i + 1
-            const __m512i hb = _mm512_srli_epi16(_mm512_loadu_si512(rec[j] + kQuants4 + 128 * k + 64), 2 * i);
+            const __m512i hb = _mm512_srli_epi16(_mm512_loadu_si512(rec[j] + qh_column(k)), 2 * i);
             const __m512i five = _mm512_set1_epi8(0x10);
             lo[j] = _mm512_ternarylogic_epi32(v, _mm512_and_si512(_mm512_slli_epi16(hb, 4), five), m4, 0xEC);
             hi[j] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(v, 4), _mm512_and_si512(_mm512_slli_epi16(hb, 3), five),
@@ -102,7 +88,7 @@ void micro(const uint8_t* g, size_t gs, int64_t nb, const uint8_t* yk, size_t ys
         }
       }
       NT_UNROLL for (int j = 0; j < G; ++j) {
-        const uint8_t* sc = rec[j] + kScales + 32 * i;
+        const uint8_t* sc = rec[j] + kQ4Scales + 32 * i;
         const __m512i sc_lo = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
         const __m512i sc_hi = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc + 16)));
         NT_UNROLL for (int t = 0; t < RN; ++t) {
@@ -118,7 +104,7 @@ void micro(const uint8_t* g, size_t gs, int64_t nb, const uint8_t* yk, size_t ys
         const int32_t* bt = b2 + t * b2stride + ib * 4;
         __m512i mt = _mm512_setzero_si512();
         NT_UNROLL for (int p = 0; p < 4; ++p) {
-          const __m512i mins = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec[j] + kMins + 32 * p)));
+          const __m512i mins = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rec[j] + kQ4Mins + 32 * p)));
           mt = _mm512_dpwssd_epi32(mt, mins, _mm512_set1_epi32(bt[p]));
         }
         const __m512 dy = _mm512_set1_ps(f32_at(yk + t * ystride + ib * kQ8KBytes));

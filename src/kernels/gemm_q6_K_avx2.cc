@@ -13,17 +13,14 @@
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include "kernels/avx2_util.h"
 #include "kernels/gemm.h"
+#include "kernels/kquant_records.h"
 #include "kernels/simd.h"
 
 namespace nt::kernels::avx2 {
 namespace {
 
-// kQ6_KRows16 record (one group of 16 rows, one super-block); the offsets of packed_weight.h.
-constexpr size_t kRecord = 3360;
-constexpr size_t kScales = 32;    // 16 × 16 bytes: sub-block j's scale (int8) of row r at 16j + r
-constexpr size_t kQuants = 288;   // 16 triples of 64-byte columns: triple 8h + k = elements 4k.. of chunks 4h..4h+3
-constexpr size_t kTriple = 3 * 64;
-constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16] (at 260)
+using namespace kquant_records;  // the record offsets (kernels/kquant_records.h)
+constexpr size_t kRecord = kQ6Record;
 constexpr int kTokens = 2;         // prefill: tokens per register tile of one half-group
 // Decode: one group at a time, both halves of each record in turn, each line prefetched kDecodePrefetchBytes ahead
 // as the first half reads its column. Two groups in step from the call's halves (the AVX-512 kernel's streams) ran
@@ -33,7 +30,7 @@ constexpr size_t kDecodePrefetchBytes = 2048;
 
 // Sub-block sb's scales for the 8 rows of half h, each in both int16 halves of its row's lane.
 inline __m256i scale_pairs(const uint8_t* rec, int sb, int h) {
-  const __m128i s = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kScales + 16 * sb + 8 * h));
+  const __m128i s = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kQ6Scales + 16 * sb + 8 * h));
   return _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(s, s));
 }
 
@@ -41,8 +38,8 @@ inline __m256i scale_pairs(const uint8_t* rec, int sb, int h) {
 inline __m256i scaled_bsums(const uint8_t* rec, int h, const uint8_t* yb) {
   __m256i m = _mm256_setzero_si256();
   NT_UNROLL for (int p = 0; p < 8; ++p) {
-    const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kScales + 32 * p + 8 * h));
-    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kScales + 32 * p + 16 + 8 * h));
+    const __m128i a = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kQ6Scales + 32 * p + 8 * h));
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(rec + kQ6Scales + 32 * p + 16 + 8 * h));
     const __m256i sc = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b));  // row r: (sc_2p, sc_2p+1)
     int32_t bs;
     __builtin_memcpy(&bs, yb + 260 + 4 * p, 4);  // (bsum_2p, bsum_2p+1)
@@ -61,7 +58,7 @@ inline void half_sums(const uint8_t* rec, int h, const uint8_t* yb, size_t ystri
         __m256i d16[4][RN];
         NT_UNROLL for (int kk = 0; kk < 2; ++kk) {
           const int k = 4 * part + 2 * pair + kk;
-          const uint8_t* col = rec + kQuants + kTriple * (8 * c4 + k);
+          const uint8_t* col = rec + kQ6Quants + kQ6Triple * (8 * c4 + k);
           if constexpr (kPrefetch) {
             NT_UNROLL for (int l = 0; l < 3; ++l) {
               _mm_prefetch(reinterpret_cast<const char*>(col) + kDecodePrefetchBytes + 64 * l, _MM_HINT_T0);

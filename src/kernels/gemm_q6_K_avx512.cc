@@ -11,20 +11,14 @@
 // by its per-row int8 scale (vpmulld).
 // Raw pointers and intrinsics only (no std:: templates in per-ISA files).
 #include "kernels/gemm.h"
+#include "kernels/kquant_records.h"
 #include "kernels/simd.h"
 
 namespace nt::kernels::avx512 {
 namespace {
 
-// kQ6_KRows16 record (one group of 16 rows, one super-block); the offsets of packed_weight.h.
-constexpr size_t kRecord = 3360;
-constexpr size_t kScales = 32;    // 16 × 16 bytes: sub-block j's scale of row r at 16j + r
-// Then 16 triples of quant columns in the order the kernel reads them (one sequential stream: with ql and qh in
-// separate regions the record streamed from DRAM at 17 GB/s on 2 threads, against 24-34 for the stored rows):
-// triple 8h + k holds elements 4k .. 4k + 3 of chunks 4h .. 4h + 3 (packed_weight.h).
-constexpr size_t kQuants = 288;
-constexpr size_t kTriple = 3 * 64;
-constexpr size_t kQ8KBytes = 292;  // BlockQ8_K: float d, int8 qs[256], int16 bsums[16]
+using namespace kquant_records;  // the record offsets (kernels/kquant_records.h)
+constexpr size_t kRecord = kQ6Record;
 constexpr int kTokens = 4;         // tokens per register tile
 // Decode: groups read in step, each activation broadcast once for both. One core, 8B mlp_up shape from memory,
 // alternating builds: 20.1-20.3 GB/s with one group, 26.1-26.3 with two, 17.0-17.1 with four (2 threads: 43.5-44.8,
@@ -48,7 +42,7 @@ void micro(const uint8_t* g, size_t ws, int64_t nb, const uint8_t* yk, size_t ys
   NT_UNROLL for (int j = 0; j < G; ++j) NT_UNROLL for (int t = 0; t < RN; ++t) acc[j][t] = _mm512_setzero_ps();
   for (int64_t ib = 0; ib < nb; ++ib) {
     __m512i s[G][RN];
-    if constexpr (RN == 1) {  // decode: the records' scales (kQuants bytes), one prefetch distance ahead
+    if constexpr (RN == 1) {  // decode: the records' scales (kQ6Quants bytes), one prefetch distance ahead
       NT_UNROLL for (int j = 0; j < G; ++j) {
         const char* ahead = reinterpret_cast<const char*>(g + j * ws + ib * kRecord) + kDecodePrefetchBytes;
         NT_UNROLL for (int l = 0; l < 5; ++l) _mm_prefetch(ahead + 64 * l, _MM_HINT_T0);
@@ -71,7 +65,7 @@ void micro(const uint8_t* g, size_t ws, int64_t nb, const uint8_t* yk, size_t ys
           const int k = 4 * part + kk;
           __m512i q6[G][4];
           NT_UNROLL for (int j = 0; j < G; ++j) {
-            const uint8_t* col = g + j * ws + ib * kRecord + kQuants + kTriple * (8 * h + k);
+            const uint8_t* col = g + j * ws + ib * kRecord + kQ6Quants + kQ6Triple * (8 * h + k);
             if constexpr (RN == 1) {  // decode: the triple one prefetch distance ahead
               NT_UNROLL for (int l = 0; l < 3; ++l) {
                 _mm_prefetch(reinterpret_cast<const char*>(col) + kDecodePrefetchBytes + 64 * l, _MM_HINT_T0);
@@ -99,7 +93,7 @@ void micro(const uint8_t* g, size_t ws, int64_t nb, const uint8_t* yk, size_t ys
           NT_UNROLL for (int q = 0; q < 4; ++q) {
             const int sb = 2 * (4 * h + q) + part;
             const __m512i sc = _mm512_cvtepi8_epi32(
-                _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + j * ws + ib * kRecord + kScales + 16 * sb)));
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + j * ws + ib * kRecord + kQ6Scales + 16 * sb)));
             NT_UNROLL for (int t = 0; t < RN; ++t) s[j][t] = _mm512_add_epi32(s[j][t], _mm512_mullo_epi32(dot[q][j][t], sc));
           }
         }

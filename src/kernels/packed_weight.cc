@@ -11,12 +11,18 @@
 #include <cstring>
 
 #include "core/cpu_features.h"
+#include "kernels/kquant_records.h"
 #include "kernels/linear_fast.h"
 #include "kernels/pack_simd.h"
 #include "ops/linear.h"
 #include "quant/reference.h"
 
 namespace nt::kernels {
+
+// The K-quant kernels read the records at the offsets of kernels/kquant_records.h.
+static_assert(kquant_records::kQ4Record == kQ4_KRows16Record && kquant_records::kQ5Record == kQ5_KRows16Record &&
+              kquant_records::kQ6Record == kQ6_KRows16Record);
+
 namespace {
 
 constexpr size_t kHugePage = size_t{2} << 20;
