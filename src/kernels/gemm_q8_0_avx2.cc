@@ -146,12 +146,9 @@ void tile_q8_0_packed(const uint8_t* w, size_t ws, int64_t nr, const Act& a, int
     for_group_streams<kStreams>(w, ws, y, nr, [&](const uint8_t* g, size_t gs, float* yg, int64_t ys) {
       micro_packed_groups<kStreams>(g, gs, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, yg, ys);
     });
-    while (nr >= 16) {  // whole groups left over
-      micro_packed_groups<1>(w, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, y, 16);
-      w += ws;
-      y += 16;
-      nr -= 16;
-    }
+    for_group_runs<1>(w, ws, y, nr, [&](const uint8_t* g, float* yg) {  // whole groups left over
+      micro_packed_groups<1>(g, ws, nb, a.qs + t0 * a.n_in, a.d + t0 * nb, yg, 16);
+    });
   }
   for_tiles<kTokens>(nr, nt, 8, [&]<int RN>(int64_t r, int nrows, int64_t t) {
     const int64_t tt = t0 + t;
